@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * Read a whole file (regular file, or a pseudo file such as securityfs whose
+ * size is not known in advance) into a malloc'ed buffer, refusing more than
+ * max_size bytes (-EFBIG). The buffer is NUL-terminated one past *ret_len so
+ * text parsers can use it; *ret_len excludes that byte.
+ */
+int file_read_all(const char *path, size_t max_size, uint8_t **ret_buf, size_t *ret_len);
+
+/*
+ * Write atomically: temp file in the same directory with the final mode,
+ * write, fsync, rename over path, fsync the directory. A reader sees the old
+ * or the new content, never a partial one.
+ */
+int file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode);
