@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * IMA runtime policy (JSON, docs/policy.md): allowed digests per path and
+ * exclude patterns (POSIX extended regular expressions matched against the
+ * whole path). Keylime's runtime-policy format is accepted as is: its
+ * "digests" ({path: [hex, ...]}) and "excludes" ([regex, ...]) sections; other
+ * Keylime sections are ignored. Deny by default: a measured path that is not
+ * excluded must be listed with the measured digest. An empty policy (no
+ * digest and no exclude) is refused at parse time.
+ */
+#include <stddef.h>
+
+#include "ima.h"
+#include "policy-result.h"
+
+struct policy_ima;
+
+int policy_ima_parse(const char *json, size_t len, struct policy_ima **ret, char **ret_error);
+void policy_ima_free(struct policy_ima *p);
+static inline void policy_ima_freep(struct policy_ima **p)
+{
+    policy_ima_free(*p);
+}
+
+/*
+ * Evaluate entries [first, first + n) of a list (the verified prefix, or only
+ * its new part in incremental mode). boot_aggregate and violation entries are
+ * judged by the replay, not here: violations are reported only when the
+ * policy sets "allow_violations": false (the default is to report them).
+ */
+int policy_ima_evaluate(const struct policy_ima *p, const struct ima_list *l, size_t first,
+                        size_t n, struct policy_result *res);
+
+/*
+ * Generate a policy in our format from a binary or ascii list: every path with
+ * the digests seen (boot_aggregate skipped). Returns malloc'ed JSON text.
+ */
+char *policy_ima_generate_from_list(const struct ima_list *l);
+char *policy_ima_generate_from_ascii(const struct ima_ascii_entry *e, size_t n);

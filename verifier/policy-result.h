@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * Policy violations: every violation is returned (up to a cap), not only the
+ * first, so an operator sees the whole picture in one verdict.
+ */
+#include <stddef.h>
+
+#define POLICY_MAX_VIOLATIONS 100
+
+struct policy_violation {
+    char *check;   /* "pcr", "secure_boot", "boot_app", "cmdline", "ima_digest", ... */
+    char *subject; /* PCR "sha256:7", a path, an event index, ... */
+    char *digest;  /* the offending digest as "alg:hex", or NULL */
+    char *reason;  /* human-readable */
+};
+
+struct policy_result {
+    size_t n;       /* violations stored (<= POLICY_MAX_VIOLATIONS) */
+    size_t dropped; /* violations beyond the cap (counted, not stored) */
+    size_t checked; /* items evaluated (PCRs, events, entries) */
+    struct policy_violation items[POLICY_MAX_VIOLATIONS];
+};
+
+/* True when the policy holds: no violation at all. */
+static inline int policy_result_ok(const struct policy_result *r)
+{
+    return r->n == 0 && r->dropped == 0;
+}
+
+/* Append one violation (copies the strings; digest may be NULL). -ENOMEM. */
+int policy_result_add(struct policy_result *r, const char *check, const char *subject,
+                      const char *digest, const char *reason);
+/* Frees the strings and zeroes; accepts a zeroed result. */
+void policy_result_done(struct policy_result *r);
