@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "attestd.h"
+#include "error.h"
+
+int attestd_exit_code(int r)
+{
+    switch (r) {
+    case 0:
+        return ATTESTD_EXIT_OK;
+    case ATT_E_NO_TPM:
+        return ATTESTD_EXIT_NO_TPM;
+    case ATT_E_WRONG_TPM:
+    case ATT_E_TPM_CLEARED:
+        return ATTESTD_EXIT_WRONG_TPM;
+    case ATT_E_TPM_LOCKOUT:
+        return ATTESTD_EXIT_LOCKOUT;
+    case ATT_E_BADMSG:
+    case -EINVAL:
+    case -ENOENT:
+    case -EACCES:
+    case -EFBIG:
+        return ATTESTD_EXIT_USAGE;
+    default:
+        return ATTESTD_EXIT_FAILED;
+    }
+}
+
+int attestd_fail(int r, const char *what)
+{
+    fprintf(stderr, "attestd: %s: %s\n", what, att_strerror(r));
+    return attestd_exit_code(r);
+}
+
+const char *attestd_tcti(const char *opt)
+{
+    if (opt)
+        return opt;
+    const char *env = getenv("ATTEST_TCTI");
+    return env && *env ? env : "device:/dev/tpmrm0";
+}

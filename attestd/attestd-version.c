@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
+
+#include "attestd-commands.h"
+#include "config.h"
+
+int attestd_version(int argc, char **argv)
+{
+    printf("attestd %s\n", PACKAGE_VERSION);
+    return ATTESTD_EXIT_OK;
+}
