@@ -8,5 +8,14 @@
 #include "attestctl.h"
 
 int attestctl_version(int argc, char **argv);
+int attestctl_credential(int argc, char **argv);
+int attestctl_quote(int argc, char **argv);
 
-#define ATTESTCTL_GROUPS {"version", "print the version", attestctl_version},
+/* One entry per line, each ending in a backslash; the comment closes the list. */
+// clang-format off
+#define ATTESTCTL_GROUPS \
+    {"version", "print the version", attestctl_version}, \
+    {"credential", "software MakeCredential for an EK and AK", attestctl_credential}, \
+    {"quote", "verify a TPM2_Quote offline", attestctl_quote}, \
+    /* end of ATTESTCTL_GROUPS */
+// clang-format on
