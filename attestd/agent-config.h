@@ -38,7 +38,7 @@ struct agent_config {
     bool allow_http;    /* http:// URLs are refused unless set */
 
     /* [tpm] */
-    char *tcti;
+    char *tcti; /* NULL: --tcti, else $ATTEST_TCTI, else device:/dev/tpmrm0 */
     enum agent_ek_template ek_template;
     char *ek_certificate; /* DER/PEM file, for TPMs that keep the EK certificate out of NV */
     char *pcr_selection;  /* tpm2-tools syntax, validated */

@@ -31,8 +31,8 @@ char *b64_encode(const uint8_t *buf, size_t len)
 
 static bool is_b64_char(char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '+' || c == '/';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/';
 }
 
 /* s: standard alphabet, length a multiple of 4, padding already validated. */

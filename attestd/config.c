@@ -34,7 +34,10 @@ struct key_def {
     size_t offset;
 };
 
-#define KEY(sec, nm, type, field) {sec, nm, type, offsetof(struct agent_config, field)}
+#define KEY(sec, nm, type, field)                                                                  \
+    {                                                                                              \
+        sec, nm, type, offsetof(struct agent_config, field)                                        \
+    }
 
 static const struct key_def keys[] = {
     KEY("verifier", "url", KEY_STRING, verifier_url),
@@ -335,10 +338,10 @@ void agent_config_done(struct agent_config *cfg)
 {
     if (!cfg)
         return;
-    char **strings[] = {&cfg->path,           &cfg->verifier_url, &cfg->ca_file,
-                        &cfg->verifier_key,   &cfg->tcti,         &cfg->ek_certificate,
-                        &cfg->pcr_selection,  &cfg->state_dir,    &cfg->run_dir,
-                        &cfg->event_log,      &cfg->ima_log};
+    char **strings[] = {&cfg->path,          &cfg->verifier_url, &cfg->ca_file,
+                        &cfg->verifier_key,  &cfg->tcti,         &cfg->ek_certificate,
+                        &cfg->pcr_selection, &cfg->state_dir,    &cfg->run_dir,
+                        &cfg->event_log,     &cfg->ima_log};
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         free(*strings[i]);
         *strings[i] = NULL;
@@ -367,7 +370,7 @@ int agent_config_defaults(struct agent_config *cfg)
         char **field;
         const char *value;
     } strings[] = {
-        {&cfg->tcti, "device:/dev/tpmrm0"},
+
         {&cfg->pcr_selection, PCRSEL_DEFAULT},
         {&cfg->verifier_key, ATTEST_SYSCONFDIR "/verifier.pem"},
         {&cfg->state_dir, ATTEST_STATEDIR},
@@ -399,8 +402,8 @@ static int check_consistency(struct parse_state *st, struct agent_config *c)
         fail(st, -EINVAL, "[attest]: connect_timeout, request_timeout and interval must be > 0");
         return -EINVAL;
     }
-    if (!c->state_dir || !c->run_dir || !c->tcti || !c->pcr_selection) {
-        fail(st, -EINVAL, "[paths] state_dir/run_dir, [tpm] tcti/pcr_selection must not be empty");
+    if (!c->state_dir || !c->run_dir || !c->pcr_selection) {
+        fail(st, -EINVAL, "[paths] state_dir/run_dir, [tpm] pcr_selection must not be empty");
         return -EINVAL;
     }
     return 0;

@@ -61,8 +61,8 @@ static int check_url(const char *url, bool allow_http, char *errbuf, size_t errl
     if (strncasecmp(url, "http://", 7) == 0) {
         if (allow_http)
             return 0;
-        snprintf(errbuf, errlen,
-                 "verifier URL '%s' is plain http: refused unless allow_http = yes", url);
+        snprintf(errbuf, errlen, "verifier URL '%s' is plain http: refused unless allow_http = yes",
+                 url);
         return -EINVAL;
     }
     snprintf(errbuf, errlen, "verifier URL '%s' is neither https:// nor http://", url);
@@ -243,15 +243,15 @@ bool backoff_wait(struct backoff *b)
     uint64_t wait = half + (half ? rnd % (half + 1) : 0);
     if (now + wait > b->deadline_ms)
         wait = b->deadline_ms - now;
-    struct timespec ts = {.tv_sec = (time_t)(wait / 1000), .tv_nsec = (long)(wait % 1000) * 1000000};
+    struct timespec ts = {.tv_sec = (time_t)(wait / 1000),
+                          .tv_nsec = (long)(wait % 1000) * 1000000};
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
         ;
     b->delay_ms = b->delay_ms * 2 > b->max_ms ? b->max_ms : b->delay_ms * 2;
     return true;
 }
 
-int http_call(struct http_client *c, const char *path, const char *body,
-              struct http_response *ret)
+int http_call(struct http_client *c, const char *path, const char *body, struct http_response *ret)
 {
     struct backoff b;
     backoff_init(&b, c->opts.retry_initial_ms, c->opts.retry_max_ms, c->opts.retry_total_ms);

@@ -69,8 +69,7 @@ bool backoff_wait(struct backoff *b);
 uint64_t now_monotonic_ms(void);
 
 /* http_request() retried per http_retryable() within the client's budget. */
-int http_call(struct http_client *c, const char *path, const char *body,
-              struct http_response *ret);
+int http_call(struct http_client *c, const char *path, const char *body, struct http_response *ret);
 
 /* Human text for the last transport error of c (curl's message). */
 const char *http_client_last_error(const struct http_client *c);

@@ -15,7 +15,6 @@
 
 #define ES256_SIG_LEN 64
 
-
 void verdict_done(struct verdict *v)
 {
     if (!v)
@@ -36,8 +35,7 @@ static bool is_p256(EVP_PKEY *k)
     size_t len;
     if (!EVP_PKEY_is_a(k, "EC"))
         return false;
-    if (!EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
-                                        &len))
+    if (!EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), &len))
         return false;
     return strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0;
 }

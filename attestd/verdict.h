@@ -17,7 +17,7 @@
  * signature holds.
  */
 
-#define VERDICT_MAX_TOKEN (64 * 1024)
+#define VERDICT_MAX_TOKEN  (64 * 1024)
 #define VERDICT_CLOCK_SKEW 300 /* seconds an "iat" may lie in the future */
 
 struct verdict {

@@ -34,8 +34,8 @@ static void test_known_vectors(void **state)
 {
     /* RFC 4648 §10 */
     static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-    static const char *const enc[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
-                                      "Zm9vYmFy"};
+    static const char *const enc[] = {"",         "Zg==",     "Zm8=",    "Zm9v",
+                                      "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
     static const char *const url[] = {"", "Zg", "Zm8", "Zm9v", "Zm9vYg", "Zm9vYmE", "Zm9vYmFy"};
     for (size_t i = 0; i < 7; i++) {
         _cleanup_free_ char *s = b64_encode((const uint8_t *)plain[i], strlen(plain[i]));
@@ -59,9 +59,8 @@ static void test_known_vectors(void **state)
 
 static void test_refused(void **state)
 {
-    static const char *const bad[] = {"Zg=",  "Zg",    "Z===", "Zm9v\n", " Zm9v", "Zm9v ",
-                                      "Zm=v", "Zm9-",  "Zm9_", "=Zm9",   "Zm9v====",
-                                      "Zm\x80v"};
+    static const char *const bad[] = {"Zg=",  "Zg",   "Z===", "Zm9v\n", " Zm9v",    "Zm9v ",
+                                      "Zm=v", "Zm9-", "Zm9_", "=Zm9",   "Zm9v====", "Zm\x80v"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         uint8_t *b = NULL;
         size_t len;

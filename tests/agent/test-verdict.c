@@ -101,8 +101,8 @@ static char *libjwt_token(jwt_alg_t alg, const char *key, const struct claims *c
              "\"failed_checks\":%s}",
              c->iss, c->iat, c->exp, c->nonce, c->ak, c->status, c->failed_json);
     assert_int_equal(jwt_add_grants_json(jwt, json), 0);
-    assert_int_equal(
-        jwt_set_alg(jwt, alg, (const unsigned char *)key, key ? (int)strlen(key) : 0), 0);
+    assert_int_equal(jwt_set_alg(jwt, alg, (const unsigned char *)key, key ? (int)strlen(key) : 0),
+                     0);
     char *tok = jwt_encode_str(jwt);
     assert_non_null(tok);
     jwt_free(jwt);
@@ -134,9 +134,8 @@ static char *hand_token(const char *header, const char *payload, EVP_PKEY *key, 
         unsigned char dersig[128];
         size_t dlen = sizeof(dersig);
         assert_int_equal(EVP_DigestSignInit_ex(ctx, NULL, "SHA256", NULL, NULL, key, NULL), 1);
-        assert_int_equal(EVP_DigestSign(ctx, dersig, &dlen, (unsigned char *)signing,
-                                        strlen(signing)),
-                         1);
+        assert_int_equal(
+            EVP_DigestSign(ctx, dersig, &dlen, (unsigned char *)signing, strlen(signing)), 1);
         EVP_MD_CTX_free(ctx);
         if (der) {
             sig = b64url(dersig, dlen);
@@ -163,8 +162,7 @@ static char *payload_json(const struct claims *c)
     assert_true(asprintf(&s,
                          "{\"iss\":\"%s\",\"iat\":%lld,\"exp\":%lld,\"eat_nonce\":\"%s\","
                          "\"ak_name\":\"%s\",\"status\":\"%s\",\"failed_checks\":%s}",
-                         c->iss, c->iat, c->exp, c->nonce, c->ak, c->status,
-                         c->failed_json) > 0);
+                         c->iss, c->iat, c->exp, c->nonce, c->ak, c->status, c->failed_json) > 0);
     return s;
 }
 
@@ -174,8 +172,8 @@ static void expect_refused(struct keys *k, const char *tok, const char *check)
     const char *got = NULL;
     int r = verdict_verify(tok, k->key, NONCE, AK, time(NULL), &v, &got);
     if (r >= 0 || !got || strcmp(got, check) != 0)
-        fail_msg("token %.60s...: r=%d check=%s, wanted refusal '%s'", tok, r,
-                 got ? got : "(none)", check);
+        fail_msg("token %.60s...: r=%d check=%s, wanted refusal '%s'", tok, r, got ? got : "(none)",
+                 check);
     assert_null(v.status);
 }
 
@@ -266,7 +264,8 @@ static void test_other_algs_refused(void **state)
     }
     _cleanup_free_ char *none = hand_token("{\"alg\":\"none\"}", p, NULL, false);
     expect_refused(k, none, "alg");
-    _cleanup_free_ char *dup = hand_token("{\"alg\":\"ES256\",\"alg\":\"HS256\"}", p, k->key, false);
+    _cleanup_free_ char *dup =
+        hand_token("{\"alg\":\"ES256\",\"alg\":\"HS256\"}", p, k->key, false);
     expect_refused(k, dup, "malformed");
 }
 
