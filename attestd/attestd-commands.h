@@ -9,9 +9,11 @@
 #include "attestd.h"
 
 int attestd_version(int argc, char **argv);
+int attestd_status(int argc, char **argv);
 
 /* clang-format off */
 #define ATTESTD_COMMANDS \
     {"version", "print the version", attestd_version}, \
+    {"status", "show the last attestation result", attestd_status}, \
 
 /* clang-format on */
