@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The admin API (docs/admin-api.md): bearer token, machines and policies. */
+#include <errno.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "json-check.h"
+#include "requests.h"
+#include "verifier.h"
+
+#define SHOW_ATTESTATIONS 20
+
+static bool authorized(struct verifier *v, const struct http_request *req, struct http_reply *rep)
+{
+    if (!req->authorization) {
+        http_reply_error(rep, 401, NULL, "bearer token required");
+        return false;
+    }
+    if (!admin_token_check(v->admin_token, req->authorization)) {
+        vlog_msg(&v->log, LOG_WARNING, "admin request with a wrong token refused");
+        http_reply_error(rep, 403, NULL, "wrong token");
+        return false;
+    }
+    return true;
+}
+
+static json_t *machine_json(const struct machine *m)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:I}", "machine_id",
+                     m->machine_id, "hostname", m->hostname, "ak_name", m->ak_name, "ek_digest",
+                     m->ek_digest, "status", m->status, "group", m->group, "enrolled_at",
+                     (json_int_t)m->enrolled_at, "last_status", m->last_status, "last_verdict_at",
+                     (json_int_t)m->last_verdict_at, "ima_verified", (json_int_t)m->ima_count);
+}
+
+static int add_machine(const struct machine *m, void *userdata)
+{
+    json_t *j = machine_json(m);
+    return j && json_array_append_new(userdata, j) == 0 ? 0 : -ENOMEM;
+}
+
+void api_admin_machines(void *userdata, const struct http_request *req, struct http_reply *rep)
+{
+    struct verifier *v = userdata;
+    if (!authorized(v, req, rep))
+        return;
+    json_t *list = json_array();
+    if (!list) {
+        http_reply_error(rep, 500, NULL, "out of memory");
+        return;
+    }
+    int r = v->storage->ops->list_machines(v->storage, add_machine, list);
+    if (r < 0) {
+        json_decref(list);
+        reply_storage_error(v, rep, r, "list machines");
+        return;
+    }
+    http_reply_json(rep, 200, json_pack("{s:o}", "machines", list));
+}
+
+static int add_attestation(const struct attestation_record *a, void *userdata)
+{
+    json_t *checks = json_loads(a->failed_checks ? a->failed_checks : "[]", 0, NULL);
+    json_t *j = json_pack("{s:I, s:s, s:s, s:o}", "at", (json_int_t)a->at, "status", a->status,
+                          "ak_name", a->ak_name, "failed_checks", checks ? checks : json_array());
+    return j && json_array_append_new(userdata, j) == 0 ? 0 : -ENOMEM;
+}
+
+static bool machine_id_param(const struct http_request *req, struct http_reply *rep)
+{
+    if (!is_lower_hex(req->params[0], 32)) {
+        http_reply_error(rep, 400, "machine_id", "must be 32 lowercase hex characters");
+        return false;
+    }
+    return true;
+}
+
+void api_admin_machine(void *userdata, const struct http_request *req, struct http_reply *rep)
+{
+    struct verifier *v = userdata;
+    if (!authorized(v, req, rep) || !machine_id_param(req, rep))
+        return;
+    struct machine m;
+    int r = v->storage->ops->get_machine(v->storage, req->params[0], &m);
+    if (r == -ENOENT) {
+        http_reply_error(rep, 404, "machine_id", "unknown machine");
+        return;
+    }
+    if (r < 0) {
+        reply_storage_error(v, rep, r, "read a machine");
+        return;
+    }
+    json_t *o = machine_json(&m);
+    machine_done(&m);
+    json_t *list = json_array();
+    if (!o || !list) {
+        json_decref(o);
+        json_decref(list);
+        http_reply_error(rep, 500, NULL, "out of memory");
+        return;
+    }
+    r = v->storage->ops->list_attestations(v->storage, req->params[0], SHOW_ATTESTATIONS,
+                                           add_attestation, list);
+    json_object_set_new(o, "attestations", list);
+    if (r < 0) {
+        json_decref(o);
+        reply_storage_error(v, rep, r, "list attestations");
+        return;
+    }
+    http_reply_json(rep, 200, o);
+}
+
+static int set_group(struct verifier *v, const struct http_request *req, struct http_reply *rep)
+{
+    static const char *const allowed[] = {"group", NULL};
+    struct req_error e = {0};
+    json_t *o = NULL;
+    const char *group;
+    int r = jc_parse_object(req->body, req->body_len, allowed, &o, &e);
+    if (r == 0)
+        r = jc_string(o, "group", true, 63, &group, &e);
+    if (r < 0) {
+        json_decref(o);
+        http_reply_error(rep, 400, e.field, "%s", e.message);
+        return -EINVAL;
+    }
+    r = v->storage->ops->set_machine_group(v->storage, req->params[0], group);
+    json_decref(o);
+    return r;
+}
+
+void api_admin_machine_action(void *userdata, const struct http_request *req,
+                              struct http_reply *rep)
+{
+    struct verifier *v = userdata;
+    if (!authorized(v, req, rep) || !machine_id_param(req, rep))
+        return;
+    const char *id = req->params[0], *action = req->params[1];
+    int r;
+    if (strcmp(action, "approve") == 0)
+        r = v->storage->ops->set_machine_status(v->storage, id, "enrolled");
+    else if (strcmp(action, "revoke") == 0)
+        r = v->storage->ops->set_machine_status(v->storage, id, "revoked");
+    else if (strcmp(action, "reset") == 0)
+        r = v->storage->ops->reset_machine(v->storage, id);
+    else if (strcmp(action, "group") == 0) {
+        r = set_group(v, req, rep);
+        if (r == -EINVAL)
+            return;
+    } else {
+        http_reply_error(rep, 404, NULL, "unknown action '%.32s'", action);
+        return;
+    }
+    if (r == -ENOENT) {
+        http_reply_error(rep, 404, "machine_id", "unknown machine");
+        return;
+    }
+    if (r < 0) {
+        reply_storage_error(v, rep, r, "update a machine");
+        return;
+    }
+    const struct log_field f[] = {{"MACHINE_ID", id}, {"ACTION", action}};
+    vlog_fields(&v->log, LOG_NOTICE, f, 2, "operator: %s machine", action);
+    http_reply_json(rep, 200, json_pack("{s:s, s:s}", "machine_id", id, "done", action));
+}
+
+void api_admin_policy(void *userdata, const struct http_request *req, struct http_reply *rep)
+{
+    struct verifier *v = userdata;
+    if (!authorized(v, req, rep))
+        return;
+    struct policy_request p;
+    struct req_error e = {0};
+    int r = parse_policy_request(req->body, req->body_len, &p, &e);
+    if (r < 0) {
+        http_reply_error(rep, r == -ENOMEM ? 500 : 400, e.field, "%s", e.message);
+        return;
+    }
+    /* The document's own schema is the policy engine's: it is read when applied. */
+    r = v->storage->ops->set_policy(v->storage, p.scope, p.name, p.kind, p.policy);
+    if (r < 0) {
+        policy_request_done(&p);
+        reply_storage_error(v, rep, r, "store a policy");
+        return;
+    }
+    const struct log_field f[] = {{"SCOPE", p.scope}, {"NAME", p.name}, {"KIND", p.kind}};
+    vlog_fields(&v->log, LOG_NOTICE, f, 3, "operator: policy set");
+    http_reply_json(rep, 200,
+                    json_pack("{s:s, s:s, s:s}", "scope", p.scope, "name", p.name, "kind", p.kind));
+    policy_request_done(&p);
+}

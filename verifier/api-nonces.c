@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "b64.h"
+#include "cleanup.h"
+#include "requests.h"
+#include "verifier.h"
+
+/* TPM_GENERATED_VALUE: data starting with it gets no TPM2_Hash ticket (DESIGN §4.8). */
+static const uint8_t tpm_generated[4] = {0xff, 0x54, 0x43, 0x47};
+
+/*
+ * Look up the machine of an AK for a nonce or challenge: 404 when unknown, 403
+ * unless it is enrolled. Returns false after filling the reply.
+ */
+static bool machine_may_attest(struct verifier *v, const char *ak_name, struct machine *m,
+                               struct http_reply *rep)
+{
+    int r = v->storage->ops->get_machine_by_ak(v->storage, ak_name, m);
+    if (r == -ENOENT) {
+        http_reply_error(rep, 404, "ak_name", "unknown AK");
+        return false;
+    }
+    if (r < 0) {
+        reply_storage_error(v, rep, r, "read a machine");
+        return false;
+    }
+    if (strcmp(m->status, "enrolled") != 0) {
+        http_reply_error(rep, 403, "ak_name", "machine is %s", m->status);
+        machine_done(m);
+        return false;
+    }
+    return true;
+}
+
+static int issue(struct verifier *v, enum nonce_kind kind, const char *ak_name,
+                 uint8_t nonce[ST_NONCE_LEN], int64_t *expires_at)
+{
+    do {
+        if (RAND_bytes(nonce, ST_NONCE_LEN) != 1)
+            return -EIO;
+    } while (kind == NONCE_CHALLENGE && memcmp(nonce, tpm_generated, 4) == 0);
+    *expires_at = verifier_now() + v->cfg->nonce_ttl;
+    return v->storage->ops->put_nonce(v->storage, kind, nonce, ak_name, *expires_at);
+}
+
+static void handle(struct verifier *v, enum nonce_kind kind, const struct http_request *req,
+                   struct http_reply *rep)
+{
+    struct ak_request ar;
+    struct req_error e = {0};
+    int r = parse_ak_request(req->body, req->body_len, &ar, &e);
+    if (r < 0) {
+        http_reply_error(rep, r == -ENOMEM ? 500 : 400, e.field, "%s", e.message);
+        return;
+    }
+    struct machine m;
+    if (!machine_may_attest(v, ar.ak_name, &m, rep))
+        return;
+    int64_t ima_offset = m.ima_count;
+    machine_done(&m);
+
+    uint8_t nonce[ST_NONCE_LEN];
+    int64_t expires_at;
+    r = issue(v, kind, ar.ak_name, nonce, &expires_at);
+    if (r < 0) {
+        reply_storage_error(v, rep, r, "store a nonce");
+        return;
+    }
+    _cleanup_free_ char *b64 = b64_encode(nonce, sizeof(nonce));
+    if (!b64) {
+        http_reply_error(rep, 500, NULL, "out of memory");
+        return;
+    }
+    if (kind == NONCE_ATTEST)
+        http_reply_json(rep, 201,
+                        json_pack("{s:s, s:I, s:s, s:I}", "nonce", b64, "expires_at",
+                                  (json_int_t)expires_at, "pcr_selection", v->pcr_selection_text,
+                                  "ima_offset", (json_int_t)ima_offset));
+    else
+        http_reply_json(
+            rep, 201,
+            json_pack("{s:s, s:I}", "challenge", b64, "expires_at", (json_int_t)expires_at));
+}
+
+void api_nonces(void *userdata, const struct http_request *req, struct http_reply *rep)
+{
+    handle(userdata, NONCE_ATTEST, req, rep);
+}
+
+void api_challenges(void *userdata, const struct http_request *req, struct http_reply *rep)
+{
+    handle(userdata, NONCE_CHALLENGE, req, rep);
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "verifier.h"
+
+#define KiB 1024u
+#define MiB (1024u * 1024u)
+
+/* Body limits: 16 MiB where event log + IMA list travel, 64 KiB everywhere else. */
+const struct http_route verifier_routes[] = {
+    {"GET", "/healthz", 0, api_healthz, "healthz"},
+    {"GET", "/metrics", 0, api_metrics, "metrics"},
+    {"GET", "/v1/verifier/key", 0, api_verifier_key, "verifier_key"},
+    {"POST", "/v1/nonces", 64 * KiB, api_nonces, "nonces"},
+    {"POST", "/v1/challenges", 64 * KiB, api_challenges, "challenges"},
+    {"GET", "/v1/admin/machines", 0, api_admin_machines, "admin"},
+    {"GET", "/v1/admin/machines/*", 0, api_admin_machine, "admin"},
+    {"POST", "/v1/admin/machines/*/*", 64 * KiB, api_admin_machine_action, "admin"},
+    {"PUT", "/v1/admin/policies", 1 * MiB, api_admin_policy, "admin"},
+};
+const size_t verifier_n_routes = sizeof(verifier_routes) / sizeof(verifier_routes[0]);

@@ -1,0 +1,866 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * SQLite backend of storage.h. One writer connection owned by a writer thread
+ * (group commit: it takes every queued write, runs each in a SAVEPOINT of one
+ * transaction, commits once, then wakes the requests), and a pool of read-only
+ * connections for the HTTP workers. WAL mode lets readers run during commits;
+ * synchronous=FULL makes an acknowledged write survive a power cut.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "cleanup.h"
+#include "storage.h"
+
+#define STMT_CACHE 40
+
+struct conn {
+    sqlite3 *db;
+    const char *sql[STMT_CACHE];
+    sqlite3_stmt *stmt[STMT_CACHE];
+    unsigned n_stmt;
+};
+
+struct write_op {
+    int (*run)(struct conn *c, void *arg);
+    void *arg;
+    int result;
+    bool done;
+    struct write_op *next;
+};
+
+struct storage_sqlite {
+    struct storage base;
+    struct conn writer;
+    struct conn *readers;
+    unsigned n_readers;
+    bool *reader_busy;
+    unsigned batch_max;
+    pthread_mutex_t lock;
+    pthread_cond_t queue_cond;  /* writer: work arrived */
+    pthread_cond_t done_cond;   /* requests: a batch committed */
+    pthread_cond_t reader_cond; /* a read connection was released */
+    struct write_op *head, *tail;
+    bool stop;
+    bool thread_started;
+    pthread_t thread;
+};
+
+/* Schema migrations: entry i brings the schema from version i to i + 1. */
+static const char *const migrations[] = {
+    "CREATE TABLE machines ("
+    " machine_id TEXT PRIMARY KEY, hostname TEXT NOT NULL, ak_name TEXT NOT NULL UNIQUE,"
+    " ek_digest TEXT NOT NULL, ak_public BLOB NOT NULL, status TEXT NOT NULL,"
+    " grp TEXT NOT NULL DEFAULT '', enrolled_at INTEGER NOT NULL,"
+    " has_clock INTEGER NOT NULL DEFAULT 0, clock INTEGER NOT NULL DEFAULT 0,"
+    " reset_count INTEGER NOT NULL DEFAULT 0, restart_count INTEGER NOT NULL DEFAULT 0,"
+    " ima_count INTEGER NOT NULL DEFAULT 0, ima_state BLOB,"
+    " last_status TEXT NOT NULL DEFAULT '', last_verdict_at INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE enrollments ("
+    " id TEXT PRIMARY KEY, machine_id TEXT NOT NULL, hostname TEXT NOT NULL,"
+    " ak_name TEXT NOT NULL, ek_digest TEXT NOT NULL, ak_public BLOB NOT NULL,"
+    " secret BLOB NOT NULL, expires_at INTEGER NOT NULL);"
+    "CREATE TABLE nonces (nonce BLOB NOT NULL, kind INTEGER NOT NULL, ak_name TEXT NOT NULL,"
+    " expires_at INTEGER NOT NULL, PRIMARY KEY (nonce, kind)) WITHOUT ROWID;"
+    "CREATE INDEX nonces_expiry ON nonces (expires_at);"
+    "CREATE TABLE attestations (id INTEGER PRIMARY KEY, machine_id TEXT NOT NULL,"
+    " ak_name TEXT NOT NULL, at INTEGER NOT NULL, status TEXT NOT NULL,"
+    " failed_checks TEXT NOT NULL);"
+    "CREATE INDEX attestations_machine ON attestations (machine_id, id);"
+    "CREATE TABLE policies (scope TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,"
+    " policy TEXT NOT NULL, PRIMARY KEY (scope, name, kind));",
+};
+
+static struct storage_sqlite *to_sqlite(struct storage *s)
+{
+    return (struct storage_sqlite *)s;
+}
+
+/* A cached prepared statement of this connection, reset and with bindings cleared. */
+static sqlite3_stmt *stmt(struct conn *c, const char *sql)
+{
+    for (unsigned i = 0; i < c->n_stmt; i++)
+        if (c->sql[i] == sql || strcmp(c->sql[i], sql) == 0) {
+            sqlite3_reset(c->stmt[i]);
+            sqlite3_clear_bindings(c->stmt[i]);
+            return c->stmt[i];
+        }
+    if (c->n_stmt == STMT_CACHE)
+        return NULL;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+        return NULL;
+    c->sql[c->n_stmt] = sql;
+    c->stmt[c->n_stmt++] = st;
+    return st;
+}
+
+static void conn_close(struct conn *c)
+{
+    for (unsigned i = 0; i < c->n_stmt; i++)
+        sqlite3_finalize(c->stmt[i]);
+    c->n_stmt = 0;
+    if (c->db)
+        sqlite3_close(c->db);
+    c->db = NULL;
+}
+
+static int exec(struct conn *c, const char *sql)
+{
+    return sqlite3_exec(c->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+}
+
+static int conn_open(struct conn *c, const char *path, bool readonly)
+{
+    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    flags |= SQLITE_OPEN_NOMUTEX; /* one thread at a time per connection, by construction */
+    if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK)
+        return -EIO;
+    sqlite3_busy_timeout(c->db, 5000);
+    if (exec(c, "PRAGMA foreign_keys=ON") < 0)
+        return -EIO;
+    if (!readonly &&
+        (exec(c, "PRAGMA journal_mode=WAL") < 0 || exec(c, "PRAGMA synchronous=FULL") < 0))
+        return -EIO;
+    return 0;
+}
+
+static int migrate(struct conn *c)
+{
+    if (exec(c, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)") < 0)
+        return -EIO;
+    sqlite3_stmt *st = stmt(c, "SELECT max(version) FROM schema_version");
+    if (!st || sqlite3_step(st) != SQLITE_ROW)
+        return -EIO;
+    int version = sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    int n = (int)(sizeof(migrations) / sizeof(migrations[0]));
+    if (version > n)
+        return -EPROTO; /* a newer verifier wrote this database */
+    for (int v = version; v < n; v++) {
+        char bump[96];
+        snprintf(bump, sizeof(bump), "INSERT INTO schema_version VALUES (%d)", v + 1);
+        if (exec(c, "BEGIN IMMEDIATE") < 0)
+            return -EIO;
+        if (exec(c, migrations[v]) < 0 || exec(c, bump) < 0 || exec(c, "COMMIT") < 0) {
+            exec(c, "ROLLBACK");
+            return -EIO;
+        }
+    }
+    return 0;
+}
+
+/* ---- group commit ---- */
+
+static void run_batch(struct storage_sqlite *s, struct write_op *batch)
+{
+    struct conn *c = &s->writer;
+    bool ok = exec(c, "BEGIN IMMEDIATE") == 0;
+    for (struct write_op *op = batch; op; op = op->next) {
+        if (!ok) {
+            op->result = -EIO;
+            continue;
+        }
+        /* A failing request rolls back only its own writes. */
+        if (exec(c, "SAVEPOINT op") < 0) {
+            op->result = -EIO;
+            continue;
+        }
+        op->result = op->run(c, op->arg);
+        if (op->result < 0)
+            exec(c, "ROLLBACK TO op");
+        exec(c, "RELEASE op");
+    }
+    if (ok && exec(c, "COMMIT") < 0) {
+        exec(c, "ROLLBACK");
+        for (struct write_op *op = batch; op; op = op->next)
+            op->result = -EIO;
+    }
+}
+
+static void *writer_main(void *userdata)
+{
+    struct storage_sqlite *s = userdata;
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        while (!s->head && !s->stop)
+            pthread_cond_wait(&s->queue_cond, &s->lock);
+        if (!s->head && s->stop)
+            break;
+        /* Take up to batch_max queued writes. */
+        struct write_op *batch = s->head, *last = s->head;
+        for (unsigned n = 1; n < s->batch_max && last->next; n++)
+            last = last->next;
+        s->head = last->next;
+        if (!s->head)
+            s->tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&s->lock);
+
+        run_batch(s, batch);
+
+        pthread_mutex_lock(&s->lock);
+        for (struct write_op *op = batch; op;) {
+            struct write_op *next = op->next;
+            op->done = true; /* op may be freed by its owner from here on */
+            op = next;
+        }
+        pthread_cond_broadcast(&s->done_cond);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+/* Queue a write and wait until the transaction holding it committed. */
+static int submit(struct storage_sqlite *s, int (*run)(struct conn *c, void *arg), void *arg)
+{
+    struct write_op op = {.run = run, .arg = arg};
+    pthread_mutex_lock(&s->lock);
+    if (s->stop) {
+        pthread_mutex_unlock(&s->lock);
+        return -ESHUTDOWN;
+    }
+    if (s->tail)
+        s->tail->next = &op;
+    else
+        s->head = &op;
+    s->tail = &op;
+    pthread_cond_signal(&s->queue_cond);
+    while (!op.done)
+        pthread_cond_wait(&s->done_cond, &s->lock);
+    pthread_mutex_unlock(&s->lock);
+    return op.result;
+}
+
+/* ---- read connections ---- */
+
+static struct conn *reader_get(struct storage_sqlite *s)
+{
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        for (unsigned i = 0; i < s->n_readers; i++)
+            if (!s->reader_busy[i]) {
+                s->reader_busy[i] = true;
+                pthread_mutex_unlock(&s->lock);
+                return &s->readers[i];
+            }
+        pthread_cond_wait(&s->reader_cond, &s->lock);
+    }
+}
+
+static void reader_put(struct storage_sqlite *s, struct conn *c)
+{
+    pthread_mutex_lock(&s->lock);
+    s->reader_busy[c - s->readers] = false;
+    pthread_cond_signal(&s->reader_cond);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- helpers ---- */
+
+static void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(dst, size, "%s", t ? (const char *)t : "");
+}
+
+static int copy_blob(uint8_t **dst, size_t *len, sqlite3_stmt *st, int col)
+{
+    int n = sqlite3_column_bytes(st, col);
+    const void *b = sqlite3_column_blob(st, col);
+    *dst = NULL;
+    *len = 0;
+    if (!b || n <= 0)
+        return 0;
+    *dst = malloc((size_t)n);
+    if (!*dst)
+        return -ENOMEM;
+    memcpy(*dst, b, (size_t)n);
+    *len = (size_t)n;
+    return 0;
+}
+
+static int step_done(sqlite3_stmt *st)
+{
+    int r = sqlite3_step(st);
+    sqlite3_reset(st);
+    return r == SQLITE_DONE ? 0 : (r == SQLITE_CONSTRAINT ? -EEXIST : -EIO);
+}
+
+void machine_done(struct machine *m)
+{
+    if (!m)
+        return;
+    free(m->ak_public);
+    free(m->ima_state);
+    m->ak_public = m->ima_state = NULL;
+}
+
+void enrollment_done(struct enrollment *en)
+{
+    if (!en)
+        return;
+    free(en->ak_public);
+    OPENSSL_cleanse(en->secret, sizeof(en->secret));
+    en->ak_public = NULL;
+}
+
+/* ---- enrollments ---- */
+
+static int op_put_enrollment(struct conn *c, void *arg)
+{
+    const struct enrollment *en = arg;
+    sqlite3_stmt *st = stmt(c, "INSERT INTO enrollments (id, machine_id, hostname, ak_name,"
+                               " ek_digest, ak_public, secret, expires_at)"
+                               " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_text(st, 1, en->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, en->machine_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, en->hostname, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, en->ak_name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, en->ek_digest, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 6, en->ak_public, (int)en->ak_public_len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 7, en->secret, sizeof(en->secret), SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, en->expires_at);
+    return step_done(st);
+}
+
+static int sqlite_put_enrollment(struct storage *s, const struct enrollment *en)
+{
+    return submit(to_sqlite(s), op_put_enrollment, (void *)en);
+}
+
+struct take_enrollment_arg {
+    const char *id;
+    struct enrollment *ret;
+};
+
+static int op_take_enrollment(struct conn *c, void *arg)
+{
+    struct take_enrollment_arg *a = arg;
+    sqlite3_stmt *st = stmt(c, "DELETE FROM enrollments WHERE id = ? RETURNING machine_id,"
+                               " hostname, ak_name, ek_digest, ak_public, secret, expires_at");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_text(st, 1, a->id, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_DONE) {
+        sqlite3_reset(st);
+        return -ENOENT;
+    }
+    if (r != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return -EIO;
+    }
+    struct enrollment *en = a->ret;
+    *en = (struct enrollment){0};
+    snprintf(en->id, sizeof(en->id), "%s", a->id);
+    copy_text(en->machine_id, sizeof(en->machine_id), st, 0);
+    copy_text(en->hostname, sizeof(en->hostname), st, 1);
+    copy_text(en->ak_name, sizeof(en->ak_name), st, 2);
+    copy_text(en->ek_digest, sizeof(en->ek_digest), st, 3);
+    r = copy_blob(&en->ak_public, &en->ak_public_len, st, 4);
+    if (sqlite3_column_bytes(st, 5) == sizeof(en->secret))
+        memcpy(en->secret, sqlite3_column_blob(st, 5), sizeof(en->secret));
+    en->expires_at = sqlite3_column_int64(st, 6);
+    /* Finish the statement so the DELETE completes. */
+    while (sqlite3_step(st) == SQLITE_ROW)
+        ;
+    sqlite3_reset(st);
+    return r;
+}
+
+static int sqlite_take_enrollment(struct storage *s, const char *id, struct enrollment *ret)
+{
+    struct take_enrollment_arg a = {id, ret};
+    return submit(to_sqlite(s), op_take_enrollment, &a);
+}
+
+/* ---- machines ---- */
+
+#define MACHINE_COLUMNS                                                                            \
+    "machine_id, hostname, ak_name, ek_digest, ak_public, status, grp, enrolled_at, has_clock,"    \
+    " clock, reset_count, restart_count, ima_count, ima_state, last_status, last_verdict_at"
+
+static int read_machine(sqlite3_stmt *st, struct machine *m)
+{
+    *m = (struct machine){0};
+    copy_text(m->machine_id, sizeof(m->machine_id), st, 0);
+    copy_text(m->hostname, sizeof(m->hostname), st, 1);
+    copy_text(m->ak_name, sizeof(m->ak_name), st, 2);
+    copy_text(m->ek_digest, sizeof(m->ek_digest), st, 3);
+    copy_text(m->status, sizeof(m->status), st, 5);
+    copy_text(m->group, sizeof(m->group), st, 6);
+    m->enrolled_at = sqlite3_column_int64(st, 7);
+    m->has_clock = sqlite3_column_int(st, 8) != 0;
+    m->clock = (uint64_t)sqlite3_column_int64(st, 9);
+    m->reset_count = (uint32_t)sqlite3_column_int64(st, 10);
+    m->restart_count = (uint32_t)sqlite3_column_int64(st, 11);
+    m->ima_count = sqlite3_column_int64(st, 12);
+    copy_text(m->last_status, sizeof(m->last_status), st, 14);
+    m->last_verdict_at = sqlite3_column_int64(st, 15);
+    if (copy_blob(&m->ak_public, &m->ak_public_len, st, 4) < 0 ||
+        copy_blob(&m->ima_state, &m->ima_state_len, st, 13) < 0) {
+        machine_done(m);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+static int get_machine_where(struct storage *s, const char *sql, const char *key,
+                             struct machine *ret)
+{
+    struct storage_sqlite *q = to_sqlite(s);
+    struct conn *c = reader_get(q);
+    int r = -EIO;
+    sqlite3_stmt *st = stmt(c, sql);
+    if (st) {
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW)
+            r = read_machine(st, ret);
+        else if (step == SQLITE_DONE)
+            r = -ENOENT;
+        sqlite3_reset(st);
+    }
+    reader_put(q, c);
+    return r;
+}
+
+static int sqlite_get_machine(struct storage *s, const char *machine_id, struct machine *ret)
+{
+    return get_machine_where(s, "SELECT " MACHINE_COLUMNS " FROM machines WHERE machine_id = ?",
+                             machine_id, ret);
+}
+
+static int sqlite_get_machine_by_ak(struct storage *s, const char *ak_name, struct machine *ret)
+{
+    return get_machine_where(s, "SELECT " MACHINE_COLUMNS " FROM machines WHERE ak_name = ?",
+                             ak_name, ret);
+}
+
+static int op_enroll_machine(struct conn *c, void *arg)
+{
+    const struct machine *m = arg;
+    /* The hardware identity is the EK: a machine id never moves to another EK. */
+    sqlite3_stmt *st = stmt(c, "SELECT ek_digest FROM machines WHERE machine_id = ?");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_text(st, 1, m->machine_id, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        bool same = strcmp((const char *)sqlite3_column_text(st, 0), m->ek_digest) == 0;
+        sqlite3_reset(st);
+        if (!same)
+            return -EEXIST;
+        st = stmt(c, "UPDATE machines SET hostname = ?, ak_name = ?, ak_public = ?"
+                     " WHERE machine_id = ?");
+        if (!st)
+            return -EIO;
+        sqlite3_bind_text(st, 1, m->hostname, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, m->ak_name, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 3, m->ak_public, (int)m->ak_public_len, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, m->machine_id, -1, SQLITE_STATIC);
+        return step_done(st);
+    }
+    sqlite3_reset(st);
+    if (r != SQLITE_DONE)
+        return -EIO;
+    st = stmt(c, "INSERT INTO machines (machine_id, hostname, ak_name, ek_digest, ak_public,"
+                 " status, enrolled_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_text(st, 1, m->machine_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, m->hostname, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, m->ak_name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, m->ek_digest, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 5, m->ak_public, (int)m->ak_public_len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, m->status, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, m->enrolled_at);
+    return step_done(st); /* an AK name of another machine: UNIQUE -> -EEXIST */
+}
+
+static int sqlite_enroll_machine(struct storage *s, const struct machine *m)
+{
+    return submit(to_sqlite(s), op_enroll_machine, (void *)m);
+}
+
+struct machine_field_arg {
+    const char *sql;
+    const char *machine_id;
+    const char *value;
+};
+
+static int op_update_machine(struct conn *c, void *arg)
+{
+    struct machine_field_arg *a = arg;
+    sqlite3_stmt *st = stmt(c, a->sql);
+    if (!st)
+        return -EIO;
+    int i = 1;
+    if (a->value)
+        sqlite3_bind_text(st, i++, a->value, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, i, a->machine_id, -1, SQLITE_STATIC);
+    int r = step_done(st);
+    if (r < 0)
+        return r;
+    return sqlite3_changes(c->db) > 0 ? 0 : -ENOENT;
+}
+
+static int sqlite_set_machine_status(struct storage *s, const char *machine_id, const char *status)
+{
+    struct machine_field_arg a = {"UPDATE machines SET status = ? WHERE machine_id = ?", machine_id,
+                                  status};
+    return submit(to_sqlite(s), op_update_machine, &a);
+}
+
+static int sqlite_set_machine_group(struct storage *s, const char *machine_id, const char *group)
+{
+    struct machine_field_arg a = {"UPDATE machines SET grp = ? WHERE machine_id = ?", machine_id,
+                                  group};
+    return submit(to_sqlite(s), op_update_machine, &a);
+}
+
+static int sqlite_reset_machine(struct storage *s, const char *machine_id)
+{
+    struct machine_field_arg a = {"DELETE FROM machines WHERE machine_id = ?", machine_id, NULL};
+    return submit(to_sqlite(s), op_update_machine, &a);
+}
+
+static int sqlite_list_machines(struct storage *s,
+                                int (*each)(const struct machine *m, void *userdata),
+                                void *userdata)
+{
+    struct storage_sqlite *q = to_sqlite(s);
+    struct conn *c = reader_get(q);
+    int r = -EIO;
+    sqlite3_stmt *st = stmt(c, "SELECT " MACHINE_COLUMNS " FROM machines ORDER BY machine_id");
+    if (st) {
+        int step;
+        r = 0;
+        while (r == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+            struct machine m;
+            r = read_machine(st, &m);
+            if (r == 0)
+                r = each(&m, userdata);
+            machine_done(&m);
+        }
+        if (r == 0 && step != SQLITE_DONE)
+            r = -EIO;
+        sqlite3_reset(st);
+    }
+    reader_put(q, c);
+    return r;
+}
+
+static int sqlite_list_attestations(struct storage *s, const char *machine_id, unsigned limit,
+                                    int (*each)(const struct attestation_record *a, void *userdata),
+                                    void *userdata)
+{
+    struct storage_sqlite *q = to_sqlite(s);
+    struct conn *c = reader_get(q);
+    int r = -EIO;
+    sqlite3_stmt *st = stmt(c, "SELECT ak_name, at, status, failed_checks FROM attestations"
+                               " WHERE machine_id = ? ORDER BY id DESC LIMIT ?");
+    if (st) {
+        int step;
+        r = 0;
+        sqlite3_bind_text(st, 1, machine_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, (int)limit);
+        while (r == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+            struct attestation_record a = {0};
+            snprintf(a.machine_id, sizeof(a.machine_id), "%s", machine_id);
+            copy_text(a.ak_name, sizeof(a.ak_name), st, 0);
+            a.at = sqlite3_column_int64(st, 1);
+            copy_text(a.status, sizeof(a.status), st, 2);
+            a.failed_checks = (char *)sqlite3_column_text(st, 3);
+            r = each(&a, userdata);
+        }
+        if (r == 0 && step != SQLITE_DONE)
+            r = -EIO;
+        sqlite3_reset(st);
+    }
+    reader_put(q, c);
+    return r;
+}
+
+/* ---- nonces ---- */
+
+struct nonce_arg {
+    enum nonce_kind kind;
+    const uint8_t *nonce;
+    const char *ak_name;
+    int64_t expires_at;
+    char *ret_ak_name;
+    int64_t *ret_expires_at;
+};
+
+static int op_put_nonce(struct conn *c, void *arg)
+{
+    struct nonce_arg *a = arg;
+    sqlite3_stmt *st =
+        stmt(c, "INSERT INTO nonces (nonce, kind, ak_name, expires_at) VALUES (?, ?, ?, ?)");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_blob(st, 1, a->nonce, ST_NONCE_LEN, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, a->kind);
+    sqlite3_bind_text(st, 3, a->ak_name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, a->expires_at);
+    return step_done(st);
+}
+
+static int sqlite_put_nonce(struct storage *s, enum nonce_kind kind,
+                            const uint8_t nonce[ST_NONCE_LEN], const char *ak_name,
+                            int64_t expires_at)
+{
+    struct nonce_arg a = {
+        .kind = kind, .nonce = nonce, .ak_name = ak_name, .expires_at = expires_at};
+    return submit(to_sqlite(s), op_put_nonce, &a);
+}
+
+static int op_take_nonce(struct conn *c, void *arg)
+{
+    struct nonce_arg *a = arg;
+    /* One statement: of two concurrent uses, exactly one sees the row. */
+    sqlite3_stmt *st = stmt(c, "DELETE FROM nonces WHERE nonce = ? AND kind = ?"
+                               " RETURNING ak_name, expires_at");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_blob(st, 1, a->nonce, ST_NONCE_LEN, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, a->kind);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        copy_text(a->ret_ak_name, ST_NAME_MAX, st, 0);
+        *a->ret_expires_at = sqlite3_column_int64(st, 1);
+        while (sqlite3_step(st) == SQLITE_ROW)
+            ;
+        sqlite3_reset(st);
+        return 0;
+    }
+    sqlite3_reset(st);
+    return r == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+static int sqlite_take_nonce(struct storage *s, enum nonce_kind kind,
+                             const uint8_t nonce[ST_NONCE_LEN], char ret_ak_name[ST_NAME_MAX],
+                             int64_t *ret_expires_at)
+{
+    struct nonce_arg a = {
+        .kind = kind, .nonce = nonce, .ret_ak_name = ret_ak_name, .ret_expires_at = ret_expires_at};
+    return submit(to_sqlite(s), op_take_nonce, &a);
+}
+
+/* ---- attestations ---- */
+
+static int op_record_attestation(struct conn *c, void *arg)
+{
+    const struct attestation_record *a = arg;
+    sqlite3_stmt *st = stmt(c, "INSERT INTO attestations (machine_id, ak_name, at, status,"
+                               " failed_checks) VALUES (?, ?, ?, ?, ?)");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_text(st, 1, a->machine_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, a->ak_name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, a->at);
+    sqlite3_bind_text(st, 4, a->status, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, a->failed_checks ? a->failed_checks : "[]", -1, SQLITE_STATIC);
+    int r = step_done(st);
+    if (r < 0)
+        return r;
+    if (a->pass) {
+        st = stmt(c, "UPDATE machines SET last_status = ?, last_verdict_at = ?, has_clock = 1,"
+                     " clock = ?, reset_count = ?, restart_count = ?, ima_count = ?,"
+                     " ima_state = ? WHERE machine_id = ?");
+        if (!st)
+            return -EIO;
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)a->clock);
+        sqlite3_bind_int64(st, 4, a->reset_count);
+        sqlite3_bind_int64(st, 5, a->restart_count);
+        sqlite3_bind_int64(st, 6, a->ima_count);
+        if (a->ima_state)
+            sqlite3_bind_blob(st, 7, a->ima_state, (int)a->ima_state_len, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 7);
+        sqlite3_bind_text(st, 8, a->machine_id, -1, SQLITE_STATIC);
+    } else {
+        st = stmt(c, "UPDATE machines SET last_status = ?, last_verdict_at = ?"
+                     " WHERE machine_id = ?");
+        if (!st)
+            return -EIO;
+        sqlite3_bind_text(st, 3, a->machine_id, -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_text(st, 1, a->status, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, a->at);
+    return step_done(st);
+}
+
+static int sqlite_record_attestation(struct storage *s, const struct attestation_record *a)
+{
+    return submit(to_sqlite(s), op_record_attestation, (void *)a);
+}
+
+/* ---- policies ---- */
+
+struct policy_arg {
+    const char *scope, *name, *kind, *policy;
+};
+
+static int op_set_policy(struct conn *c, void *arg)
+{
+    struct policy_arg *a = arg;
+    sqlite3_stmt *st = stmt(c, "INSERT OR REPLACE INTO policies (scope, name, kind, policy)"
+                               " VALUES (?, ?, ?, ?)");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_text(st, 1, a->scope, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, a->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, a->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, a->policy, -1, SQLITE_STATIC);
+    return step_done(st);
+}
+
+static int sqlite_set_policy(struct storage *s, const char *scope, const char *name,
+                             const char *kind, const char *policy_json)
+{
+    struct policy_arg a = {scope, name, kind, policy_json};
+    return submit(to_sqlite(s), op_set_policy, &a);
+}
+
+static int sqlite_get_policy(struct storage *s, const struct machine *m, const char *kind,
+                             char **ret_json)
+{
+    struct storage_sqlite *q = to_sqlite(s);
+    struct conn *c = reader_get(q);
+    int r = -EIO;
+    /* The machine's own policy wins over its group's. */
+    sqlite3_stmt *st = stmt(c, "SELECT policy FROM policies WHERE kind = ?1 AND"
+                               " ((scope = 'machine' AND name = ?2) OR"
+                               " (scope = 'group' AND name = ?3))"
+                               " ORDER BY scope = 'machine' DESC LIMIT 1");
+    if (st) {
+        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, m->machine_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, m->group, -1, SQLITE_STATIC);
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW) {
+            *ret_json = strdup((const char *)sqlite3_column_text(st, 0));
+            r = *ret_json ? 0 : -ENOMEM;
+        } else if (step == SQLITE_DONE) {
+            r = -ENOENT;
+        }
+        sqlite3_reset(st);
+    }
+    reader_put(q, c);
+    return r;
+}
+
+static int op_expire(struct conn *c, void *arg)
+{
+    const int64_t *now = arg;
+    sqlite3_stmt *st = stmt(c, "DELETE FROM nonces WHERE expires_at < ?");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, *now);
+    int r = step_done(st);
+    if (r < 0)
+        return r;
+    st = stmt(c, "DELETE FROM enrollments WHERE expires_at < ?");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, *now);
+    return step_done(st);
+}
+
+static int sqlite_expire(struct storage *s, int64_t now)
+{
+    return submit(to_sqlite(s), op_expire, &now);
+}
+
+/* ---- lifecycle ---- */
+
+static void sqlite_close(struct storage *s)
+{
+    struct storage_sqlite *q = to_sqlite(s);
+    if (q->thread_started) {
+        pthread_mutex_lock(&q->lock);
+        q->stop = true;
+        pthread_cond_signal(&q->queue_cond);
+        pthread_mutex_unlock(&q->lock);
+        pthread_join(q->thread, NULL);
+    }
+    for (unsigned i = 0; i < q->n_readers; i++)
+        conn_close(&q->readers[i]);
+    conn_close(&q->writer);
+    free(q->readers);
+    free(q->reader_busy);
+    pthread_mutex_destroy(&q->lock);
+    pthread_cond_destroy(&q->queue_cond);
+    pthread_cond_destroy(&q->done_cond);
+    pthread_cond_destroy(&q->reader_cond);
+    free(q);
+}
+
+static const struct storage_ops sqlite_ops = {
+    .close = sqlite_close,
+    .put_enrollment = sqlite_put_enrollment,
+    .take_enrollment = sqlite_take_enrollment,
+    .enroll_machine = sqlite_enroll_machine,
+    .get_machine = sqlite_get_machine,
+    .get_machine_by_ak = sqlite_get_machine_by_ak,
+    .set_machine_status = sqlite_set_machine_status,
+    .set_machine_group = sqlite_set_machine_group,
+    .reset_machine = sqlite_reset_machine,
+    .list_machines = sqlite_list_machines,
+    .list_attestations = sqlite_list_attestations,
+    .put_nonce = sqlite_put_nonce,
+    .take_nonce = sqlite_take_nonce,
+    .record_attestation = sqlite_record_attestation,
+    .set_policy = sqlite_set_policy,
+    .get_policy = sqlite_get_policy,
+    .expire = sqlite_expire,
+};
+
+int storage_sqlite_open(const struct storage_sqlite_options *o, struct storage **ret)
+{
+    struct storage_sqlite *q = calloc(1, sizeof(*q));
+    if (!q)
+        return -ENOMEM;
+    q->base.ops = &sqlite_ops;
+    q->batch_max = o->batch_max ? o->batch_max : 512;
+    pthread_mutex_init(&q->lock, NULL);
+    pthread_cond_init(&q->queue_cond, NULL);
+    pthread_cond_init(&q->done_cond, NULL);
+    pthread_cond_init(&q->reader_cond, NULL);
+    int r = conn_open(&q->writer, o->path, false);
+    if (r == 0)
+        r = migrate(&q->writer);
+    unsigned n = o->readers ? o->readers : 4;
+    if (r == 0) {
+        q->readers = calloc(n, sizeof(*q->readers));
+        q->reader_busy = calloc(n, sizeof(*q->reader_busy));
+        if (!q->readers || !q->reader_busy)
+            r = -ENOMEM;
+    }
+    for (unsigned i = 0; r == 0 && i < n; i++) {
+        q->n_readers++;
+        r = conn_open(&q->readers[i], o->path, true);
+    }
+    if (r == 0) {
+        int e = pthread_create(&q->thread, NULL, writer_main, q);
+        if (e != 0)
+            r = -e;
+    }
+    if (r < 0) {
+        sqlite_close(&q->base);
+        return r;
+    }
+    q->thread_started = true;
+    *ret = &q->base;
+    return 0;
+}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The verifier's storage: one small interface, implemented by storage-sqlite.c
+ * (a PostgreSQL backend implements the same operations). Handlers never see
+ * SQL. Every write returns only once it is durable (committed); backends batch
+ * concurrent writes into one transaction (group commit) to keep that cheap.
+ *
+ * Errors: -ENOENT no such object, -EEXIST conflicting identity, -EIO the
+ * database failed (the API answers 503), -ENOMEM.
+ */
+#define ST_NAME_MAX  (4 + 128 + 1) /* hex TPM name */
+#define ST_ID_MAX    65
+#define ST_NONCE_LEN 32
+
+enum nonce_kind {
+    NONCE_ATTEST = 1,    /* /v1/nonces */
+    NONCE_CHALLENGE = 2, /* /v1/challenges */
+};
+
+struct machine {
+    char machine_id[33];
+    char hostname[254];
+    char ak_name[ST_NAME_MAX];
+    char ek_digest[65]; /* hex SHA-256 of the marshaled EK public: the hardware identity */
+    char status[20];    /* "pending_approval", "enrolled", "revoked" */
+    char group[64];
+    uint8_t *ak_public;
+    size_t ak_public_len;
+    int64_t enrolled_at;
+    /* the last accepted quote's clockInfo (has_clock false before the first) */
+    bool has_clock;
+    uint64_t clock;
+    uint32_t reset_count, restart_count;
+    /* IMA entries verified in the current boot cycle and the replay state after them */
+    int64_t ima_count;
+    uint8_t *ima_state;
+    size_t ima_state_len;
+    /* the last verdict */
+    char last_status[20];
+    int64_t last_verdict_at;
+};
+
+struct enrollment {
+    char id[ST_ID_MAX];
+    char machine_id[33];
+    char hostname[254];
+    char ak_name[ST_NAME_MAX];
+    char ek_digest[65];
+    uint8_t *ak_public;
+    size_t ak_public_len;
+    uint8_t secret[32];
+    int64_t expires_at;
+};
+
+struct attestation_record {
+    char machine_id[33];
+    char ak_name[ST_NAME_MAX];
+    int64_t at;
+    char status[20];     /* "affirming" / "contraindicated" */
+    char *failed_checks; /* JSON array text */
+    bool pass;           /* update the machine's clock and IMA state */
+    uint64_t clock;
+    uint32_t reset_count, restart_count;
+    int64_t ima_count;
+    const uint8_t *ima_state;
+    size_t ima_state_len;
+};
+
+struct storage;
+
+struct storage_ops {
+    void (*close)(struct storage *s);
+    int (*put_enrollment)(struct storage *s, const struct enrollment *en);
+    /* Atomically remove and return an enrollment challenge (single use). */
+    int (*take_enrollment)(struct storage *s, const char *id, struct enrollment *ret);
+    /*
+     * Record a machine whose credential activation succeeded. A machine id known
+     * with another EK, or an AK name known for another machine, is -EEXIST. An
+     * existing machine keeps its status; a new one gets status.
+     */
+    int (*enroll_machine)(struct storage *s, const struct machine *m);
+    int (*get_machine)(struct storage *s, const char *machine_id, struct machine *ret);
+    int (*get_machine_by_ak)(struct storage *s, const char *ak_name, struct machine *ret);
+    int (*set_machine_status)(struct storage *s, const char *machine_id, const char *status);
+    int (*set_machine_group)(struct storage *s, const char *machine_id, const char *group);
+    /* Forget a machine's identity (hardware swap approved by an operator). */
+    int (*reset_machine)(struct storage *s, const char *machine_id);
+    int (*list_machines)(struct storage *s, int (*each)(const struct machine *m, void *userdata),
+                         void *userdata);
+    int (*list_attestations)(struct storage *s, const char *machine_id, unsigned limit,
+                             int (*each)(const struct attestation_record *a, void *userdata),
+                             void *userdata);
+    int (*put_nonce)(struct storage *s, enum nonce_kind kind, const uint8_t nonce[ST_NONCE_LEN],
+                     const char *ak_name, int64_t expires_at);
+    /* Remove the nonce in one atomic statement, returning whom it was issued to. */
+    int (*take_nonce)(struct storage *s, enum nonce_kind kind, const uint8_t nonce[ST_NONCE_LEN],
+                      char ret_ak_name[ST_NAME_MAX], int64_t *ret_expires_at);
+    int (*record_attestation)(struct storage *s, const struct attestation_record *a);
+    int (*set_policy)(struct storage *s, const char *scope, const char *name, const char *kind,
+                      const char *policy_json);
+    /* The machine's own policy, else its group's; -ENOENT when neither. Caller frees. */
+    int (*get_policy)(struct storage *s, const struct machine *m, const char *kind,
+                      char **ret_json);
+    /* Delete expired nonces and enrollment challenges. */
+    int (*expire)(struct storage *s, int64_t now);
+};
+
+struct storage {
+    const struct storage_ops *ops;
+};
+
+struct storage_sqlite_options {
+    const char *path;
+    unsigned readers;   /* read connections (one per HTTP worker is plenty) */
+    unsigned batch_max; /* writes per transaction */
+};
+
+int storage_sqlite_open(const struct storage_sqlite_options *o, struct storage **ret);
+
+static inline void storage_close(struct storage *s)
+{
+    if (s)
+        s->ops->close(s);
+}
+
+void machine_done(struct machine *m);
+void enrollment_done(struct enrollment *en);

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * attest-verifier's settings. Defaults need no file at all: only --listen and
+ * --state-dir matter for a first start; every path defaults to a file under the
+ * state directory. An INI file (--config) sets the rest, command-line flags
+ * override the file. docs/attest-verifier.md lists every key.
+ */
+enum enrollment_mode {
+    ENROLL_AUTO,    /* EK chains to a trusted root (or is allowlisted): enrolled at once */
+    ENROLL_APPROVE, /* an operator approves every new machine */
+};
+
+struct verifier_config {
+    char *listen;   /* host:port, IPv4 or [IPv6] */
+    char *tls_cert; /* PEM; HTTPS when both cert and key are set */
+    char *tls_key;
+    char *state_dir;
+    char *database;      /* SQLite file */
+    char *signing_key;   /* ES256 private key (PEM, 0600), generated when missing */
+    char *admin_token;   /* bearer token file (0600), generated when missing */
+    char *ek_roots;      /* directory of trusted EK roots / intermediates (PEM) */
+    char *ek_allowlist;  /* optional file: one hex SHA-256 of an EK public area per line */
+    char *pcr_selection; /* the selection every quote must cover */
+    enum enrollment_mode enrollment_mode;
+    unsigned workers; /* HTTP worker threads */
+    unsigned max_connections;
+    unsigned request_timeout; /* seconds a connection may stay idle */
+    unsigned batch_max;       /* writes per group commit */
+    int64_t nonce_ttl;        /* seconds */
+    int64_t enrollment_ttl;
+    int64_t verdict_ttl;
+    int64_t proof_max_age; /* a proof needs a pass younger than this */
+};
+
+/* Fill defaults (paths under state_dir are resolved by config_finish()). */
+int config_init(struct verifier_config *c);
+
+/* Read an INI file over the current values. -EINVAL names the line on stderr. */
+int config_load_file(struct verifier_config *c, const char *path);
+
+/* Set one key of a section ("server", "listen"); used by the file reader and by flags. */
+int config_set(struct verifier_config *c, const char *section, const char *key, const char *value);
+
+/* Resolve unset paths under state_dir and check the values together. */
+int config_finish(struct verifier_config *c);
+
+void config_done(struct verifier_config *c);

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdint.h>
+#include <tss2/tss2_tpm2_types.h>
+
+#include "admin-token.h"
+#include "http.h"
+#include "metrics.h"
+#include "signing-key.h"
+#include "storage.h"
+#include "verifier-config.h"
+#include "vlog.h"
+
+/* Everything a request handler needs; passed by pointer, no globals. */
+struct verifier {
+    const struct verifier_config *cfg;
+    struct storage *storage;
+    struct signing_key *key;
+    char admin_token[ADMIN_TOKEN_LEN + 1];
+    struct metrics *metrics;
+    struct vlog log;
+    TPML_PCR_SELECTION pcr_selection;
+    char *pcr_selection_text; /* canonical form, sent with every nonce */
+};
+
+/* Seconds since the epoch (the API's time unit). */
+int64_t verifier_now(void);
+
+/* Reply 503/500 for a storage error and log it once. */
+void reply_storage_error(struct verifier *v, struct http_reply *rep, int r, const char *what);
+
+/* The route table (routes.c). */
+extern const struct http_route verifier_routes[];
+extern const size_t verifier_n_routes;
+
+/* Handlers, one file per part of the API. */
+void api_healthz(void *v, const struct http_request *req, struct http_reply *rep);
+void api_metrics(void *v, const struct http_request *req, struct http_reply *rep);
+void api_verifier_key(void *v, const struct http_request *req, struct http_reply *rep);
+void api_nonces(void *v, const struct http_request *req, struct http_reply *rep);
+void api_challenges(void *v, const struct http_request *req, struct http_reply *rep);
+void api_enrollments(void *v, const struct http_request *req, struct http_reply *rep);
+void api_activate(void *v, const struct http_request *req, struct http_reply *rep);
+void api_attestations(void *v, const struct http_request *req, struct http_reply *rep);
+void api_proofs(void *v, const struct http_request *req, struct http_reply *rep);
+void api_admin_machines(void *v, const struct http_request *req, struct http_reply *rep);
+void api_admin_machine(void *v, const struct http_request *req, struct http_reply *rep);
+void api_admin_machine_action(void *v, const struct http_request *req, struct http_reply *rep);
+void api_admin_policy(void *v, const struct http_request *req, struct http_reply *rep);
