@@ -10,10 +10,14 @@
 
 int attestd_version(int argc, char **argv);
 int attestd_status(int argc, char **argv);
+int attestd_ak(int argc, char **argv);
+int attestd_quote(int argc, char **argv);
 
 /* clang-format off */
 #define ATTESTD_COMMANDS \
     {"version", "print the version", attestd_version}, \
     {"status", "show the last attestation result", attestd_status}, \
+    {"ak", "create the AK, load it, activate a credential", attestd_ak}, \
+    {"quote", "quote PCRs with a nonce (tpm2-tools file formats)", attestd_quote}, \
 
 /* clang-format on */

@@ -5,6 +5,7 @@
 
 #include "attestd.h"
 #include "error.h"
+#include "tpm-ctx.h"
 
 int attestd_exit_code(int r)
 {
@@ -41,4 +42,11 @@ const char *attestd_tcti(const char *opt)
         return opt;
     const char *env = getenv("ATTEST_TCTI");
     return env && *env ? env : "device:/dev/tpmrm0";
+}
+
+void attestd_log_commands(const struct tpm_ctx *t, const char *label)
+{
+    const char *path = getenv("ATTEST_TPM_COMMAND_LOG");
+    if (t && path && *path && tpm_command_log_append(t, label, path) < 0)
+        fprintf(stderr, "attestd: cannot append to '%s'\n", path);
 }

@@ -36,5 +36,9 @@ int attestd_exit_code(int r);
  */
 int attestd_fail(int r, const char *what);
 
+struct tpm_ctx;
+/* Append the TPM commands t sent to $ATTEST_TPM_COMMAND_LOG, when set (tests). */
+void attestd_log_commands(const struct tpm_ctx *t, const char *label);
+
 /* TCTI from --tcti, else $ATTEST_TCTI, else the default device. */
 const char *attestd_tcti(const char *opt);
