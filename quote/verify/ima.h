@@ -115,7 +115,7 @@ struct ima_result {
  * reset_count, returns -ESTALE: the caller must send the whole list.
  */
 int ima_verify(const struct ima_list *l, const struct ima_state *start, uint32_t reset_count,
-               const struct eventlog_quoted *q, struct ima_result *ret);
+               const struct pcr_values *q, struct ima_result *ret);
 
 enum ima_boot_aggregate_status {
     IMA_BA_OK = 0,
@@ -130,7 +130,7 @@ enum ima_boot_aggregate_status {
  * bank); any other form = H(PCR0..9 of bank H), H named by the prefix.
  */
 enum ima_boot_aggregate_status ima_check_boot_aggregate(const struct ima_entry *e,
-                                                        const struct eventlog_quoted *q);
+                                                        const struct pcr_values *q);
 const char *ima_boot_aggregate_status_name(enum ima_boot_aggregate_status s);
 
 /* Parse the ascii list (ascii_runtime_measurements) for policy generation. */
