@@ -94,6 +94,14 @@ static void describe_data(const struct eventlog_event *ev)
     bool utf16 = n >= 4 && n % 2 == 0 && d[1] == 0 && d[3] == 0;
     size_t step = utf16 ? 2 : 1;
 
+    if (ev->type == EV_NO_ACTION && n == 17 && memcmp(d, "StartupLocality", 16) == 0) {
+        printf(" StartupLocality=%u", d[16]);
+        return;
+    }
+    if (ev->type == EV_NO_ACTION && n >= 16 && memcmp(d, "Spec ID Event03", 16) == 0) {
+        printf(" \"Spec ID Event03\"");
+        return;
+    }
     while (n > 0 && d[n - 1] == 0)
         n--; /* trailing NULs */
     bool text = n > 0;

@@ -5,6 +5,7 @@
 
 #include "cleanup.h"
 #include "eventlog.h"
+#include "tpm-alg.h"
 
 /* Bounded little-endian reader: every read checks the remaining length first. */
 struct reader {
@@ -197,6 +198,9 @@ static int parse_spec_id(const struct eventlog_event *ev, struct eventlog *log)
             return -EBADMSG;
         /* Unknown algorithms are carried with the size the log declares. */
         if (size == 0 || size > 1024)
+            return -EBADMSG;
+        size_t known = tpm_alg_digest_size(alg);
+        if (known && known != size)
             return -EBADMSG;
         for (uint32_t k = 0; k < i; k++)
             if (log->algs[k].alg == alg)

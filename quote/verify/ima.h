@@ -57,9 +57,15 @@ struct ima_list {
     bool big_endian;
     size_t n_entries;
     struct ima_entry *entries;
+    size_t trailing; /* bytes of an incomplete last entry, ignored (0 normally) */
 };
 
-/* Parse a binary list. -EBADMSG with *ret_bad_offset on malformed input. */
+/*
+ * Parse a binary list. -EBADMSG with *ret_bad_offset on malformed input. An
+ * incomplete last entry (input cut off) is not an error: the complete entries
+ * are returned and l->trailing counts the ignored bytes; the list only grows,
+ * so a verifier accepts a prefix anyway.
+ */
 int ima_parse(const uint8_t *buf, size_t len, struct ima_list **ret, size_t *ret_bad_offset);
 void ima_list_free(struct ima_list *l);
 static inline void ima_list_freep(struct ima_list **p)
