@@ -177,8 +177,16 @@ int ak_dir_load_blobs(struct tpm_ctx *t, const char *dir, enum tpm_ek_template d
         tpm_debug(t, "EK of the TPM differs from %s", p_ek);
         r = ATT_E_WRONG_TPM;
     }
-    if (r == 0)
+    if (r == 0) {
         r = tpm_ak_load(t, &ek, &ak_pub, &ak_priv, ret_ak);
+        /* The EK is the recorded one, so this is the TPM the blob was made on
+         * and it was not cleared since: a failed integrity check means the
+         * blob file was damaged. */
+        if (r == ATT_E_WRONG_TPM && have_ek_pub) {
+            tpm_debug(t, "EK matches %s: %s is corrupted", p_ek, p_priv);
+            r = ATT_E_BADMSG;
+        }
+    }
     OPENSSL_cleanse(&ak_priv, sizeof(ak_priv));
     if (r == 0 && ek_out) {
         *ek_out = ek;

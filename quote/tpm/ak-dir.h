@@ -42,7 +42,9 @@ int ak_dir_create(struct tpm_ctx *t, const char *dir, enum tpm_ek_template ek_tp
  * Load the AK of dir from its blobs under the EK ek.pub names (or
  * default_tpl when there is no ek.pub). The EK must be the one ek.pub
  * records: another EK means another TPM, or this one cleared
- * (ATT_E_WRONG_TPM), and is refused before any Load. ek_out (optional)
+ * (ATT_E_WRONG_TPM), and is refused before any Load; a blob that fails
+ * the TPM's integrity check under the recorded EK is damaged
+ * (ATT_E_BADMSG). ek_out (optional)
  * receives the EK, still held: release it with tpm_ek_release().
  */
 int ak_dir_load_blobs(struct tpm_ctx *t, const char *dir, enum tpm_ek_template default_tpl,

@@ -36,6 +36,11 @@ int tpm_open(const char *tcti_conf, struct tpm_ctx **ret)
         return -ENOMEM;
     const char *dbg = getenv("ATTEST_DEBUG");
     t->debug = dbg && *dbg && *dbg != '0';
+    /* The TSS logs expected failures (a persistent EK or NV index that is
+     * absent) as errors on stderr; we map and report errors ourselves. An
+     * explicit TSS2_LOG still wins. */
+    if (!t->debug)
+        setenv("TSS2_LOG", "all+none", 0);
 
     TSS2_TCTI_CONTEXT *inner = NULL;
     TSS2_RC rc = Tss2_TctiLdr_Initialize(tcti_conf, &inner);

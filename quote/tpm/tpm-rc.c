@@ -37,6 +37,8 @@ int tpm_rc_errno(const struct tpm_ctx *t, const char *call, TSS2_RC rc)
         return ATT_E_WRONG_TPM;
     if (tpm_rc_is(rc, TPM2_RC_HANDLE))
         return -ENOENT;
+    if (tpm_rc_is(rc, TPM2_RC_BINDING))
+        return ATT_E_BADMSG;
     return ATT_E_TPM;
 }
 

@@ -13,6 +13,7 @@
  *   TPM_RC_INTEGRITY (blob/context protected by another
  *   TPM's seed or proof)                                    -> ATT_E_WRONG_TPM
  *   TPM_RC_HANDLE (no such persistent object or NV index)   -> -ENOENT
+ *   TPM_RC_BINDING (public and private blob do not match)   -> ATT_E_BADMSG
  *   anything else                                           -> ATT_E_TPM
  */
 int tpm_rc_errno(const struct tpm_ctx *t, const char *call, TSS2_RC rc);

@@ -1,0 +1,117 @@
+#!/bin/bash
+# faults.sh: clear errors and exit codes, never a crash, when the TPM is not
+# there, goes away in the middle of an operation, or the files are damaged or
+# belong to another TPM (swtpm chip B: another EK, another seed).
+# shellcheck source=tests/tpm/lib.sh
+source "$(dirname "$0")/lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+
+expect_rc 0 "$ATTESTD" ak create --dir ak
+nonce=$(openssl rand -hex 32)
+quote() { "$ATTESTD" quote --nonce "$nonce" --out "$T/q" "$@"; }
+
+step "no TPM at the TCTI"
+expect_rc 3 quote --dir ak --tcti swtpm:host=127.0.0.1,port=1
+stderr_has "no TPM reachable"
+expect_rc 3 "$ATTESTD" ak create --dir x --tcti device:/dev/nonexistent-tpm
+stderr_has "no TPM reachable"
+
+step "truncated and damaged blobs"
+damage() { # damage NAME FILE: copy ak to NAME with FILE replaced by stdin
+    rm -rf "$1"
+    cp -a ak "$1"
+    cat > "$1/$2"
+}
+head -c 100 ak/ak.pub | damage bad1 ak.pub
+expect_rc 2 quote --dir bad1
+stderr_has "malformed input"
+head -c 50 ak/ak.priv | damage bad2 ak.priv
+expect_rc 2 quote --dir bad2
+stderr_has "malformed input"
+: | damage bad3 ak.priv
+expect_rc 2 quote --dir bad3
+(cat ak/ak.pub; echo trailing) | damage bad4 ak.pub
+expect_rc 2 quote --dir bad4
+# A flipped bit inside the encrypted private part: the TPM's integrity check
+# fails under the recorded EK, so the blob is damaged (not "another TPM").
+python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[len(b) // 2] ^= 1; sys.stdout.buffer.write(b)' ak/ak.priv |
+    damage bad5 ak.priv
+expect_rc 2 quote --dir bad5
+stderr_has "malformed input"
+# A flipped bit in the AK's public key: public and private no longer bind.
+python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[-20] ^= 1; sys.stdout.buffer.write(b)' ak/ak.pub |
+    damage bad6 ak.pub
+expect_rc 2 quote --dir bad6
+stderr_has "malformed input"
+rm -f ak/missing
+expect_rc 2 quote --dir "$T/nonexistent"
+assert_tpm_clean
+
+step "damaged or stale saved context: falls back to the blobs"
+expect_rc 0 "$ATTESTD" ak load --dir ak
+head -c 40 ak/ak.ctx > ctx.short
+expect_rc 0 quote --dir ak --context ctx.short
+[ "$(last_commands quote-blobs | cut -d' ' -f1)" = ReadPublic ] || fail "no fallback to the blobs"
+checkquote ak q "$nonce" || fail "fallback quote refused"
+python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[40] ^= 0xff; sys.stdout.buffer.write(b)' ak/ak.ctx > ctx.bad
+expect_rc 0 quote --dir ak --context ctx.bad
+checkquote ak q "$nonce" || fail "fallback quote refused"
+# The context of another AK (an older one in the same place) is not used.
+expect_rc 0 "$ATTESTD" ak create --dir ak2
+expect_rc 0 "$ATTESTD" ak load --dir ak2
+expect_rc 0 quote --dir ak --context ak2/ak.ctx
+checkquote ak q "$nonce" || fail "quote after a stale context is not by the AK of the directory"
+assert_tpm_clean
+
+step "blobs and context of chip A on chip B"
+cp -a ak akb
+rm -f akb/ek.pub
+export ATTESTD nonce
+# shellcheck disable=SC2016 # expanded by the inner shell
+"$SWTPM_RUN" --chip b -- bash -euc '
+    cd "$1"
+    rc=0; "$ATTESTD" quote --dir ak --nonce "$nonce" --out qb --context /nonexistent 2> err || rc=$?
+    [ $rc = 4 ] || { cat err; echo "chip B: quote exit $rc, expected 4"; exit 1; }
+    grep -q "does not belong to this TPM" err || { cat err; exit 1; }
+    # Without ek.pub the EK cannot be compared: the TPM refuses the blob itself.
+    rc=0; "$ATTESTD" quote --dir akb --nonce "$nonce" --out qb --context /nonexistent 2> err || rc=$?
+    [ $rc = 4 ] || { cat err; echo "chip B: quote without ek.pub exit $rc, expected 4"; exit 1; }
+    grep -q "does not belong to this TPM" err || { cat err; exit 1; }
+    # The saved context of chip A: refused by the TPM, then the blobs are refused.
+    rc=0; "$ATTESTD" quote --dir ak --nonce "$nonce" --out qb 2> err || rc=$?
+    [ $rc = 4 ] || { cat err; echo "chip B: quote from A context exit $rc, expected 4"; exit 1; }
+    rc=0; "$ATTESTD" ak load --dir akb 2> err || rc=$?
+    [ $rc = 4 ] || { cat err; echo "chip B: ak load exit $rc"; exit 1; }
+    [ -z "$(tpm2_getcap handles-loaded-session | grep 0x || true)" ] || { echo "session left"; exit 1; }
+' chip-b "$T" || fail "chip B"
+
+step "TPM killed in the middle of an operation"
+# Through a proxy TCTI that kills swtpm after N commands: a fresh chip A each time.
+killed() { # killed N LABEL ATTESTD-ARGS...: swtpm dies after N commands
+    local n=$1 label=$2
+    shift 2
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    "$SWTPM_RUN" -- bash -euc '
+        port=${ATTEST_TCTI##*port=}
+        tcti="cmd:python3 $1 --port $port --kill-after $2 --kill-pid $SWTPM_PID"
+        shift 2
+        cd "$T"
+        rc=0; "$ATTESTD" "$@" --tcti "$tcti" 2> err.killed || rc=$?
+        cat err.killed >&2
+        [ $rc = 3 ] || { echo "exit $rc, expected 3 (no TPM)"; exit 1; }
+        grep -q "no TPM reachable" err.killed
+    ' killed "$here/tpm-proxy.py" "$n" "$@" || fail "$label with the TPM killed after $n commands"
+}
+export T
+killed 4 "quote (before Quote)" quote --dir ak --nonce "$nonce" --out "$T/qk" --context /nonexistent
+killed 5 "quote (before PCR_Read)" quote --dir ak --nonce "$nonce" --out "$T/qk" --context /nonexistent
+killed 2 "ak create (before PolicySecret)" ak create --dir "$T/akk"
+head -c 32 /dev/urandom > secret
+tpm2_makecredential -T none -u ak/ek.pub -s secret -n "$(hexof ak/ak.name)" -o cred >/dev/null
+killed 7 "ak activate (before ActivateCredential)" ak activate --dir ak --credential "$T/cred"
+# The harness's own swtpm last: gone before the command starts.
+kill "$SWTPM_PID"
+sleep 0.2
+expect_rc 3 quote --dir ak
+stderr_has "no TPM reachable"
+echo "ok: faults"
