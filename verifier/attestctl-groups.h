@@ -10,6 +10,8 @@
 int attestctl_version(int argc, char **argv);
 int attestctl_credential(int argc, char **argv);
 int attestctl_quote(int argc, char **argv);
+int attestctl_eventlog(int argc, char **argv);
+int attestctl_ima(int argc, char **argv);
 
 /* One entry per line, each ending in a backslash; the comment closes the list. */
 // clang-format off
@@ -17,5 +19,7 @@ int attestctl_quote(int argc, char **argv);
     {"version", "print the version", attestctl_version}, \
     {"credential", "software MakeCredential for an EK and AK", attestctl_credential}, \
     {"quote", "verify a TPM2_Quote offline", attestctl_quote}, \
+    {"eventlog", "firmware event log: show, replay, check", attestctl_eventlog}, \
+    {"ima", "IMA measurement list: replay, check", attestctl_ima}, \
     /* end of ATTESTCTL_GROUPS */
 // clang-format on

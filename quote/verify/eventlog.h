@@ -9,8 +9,11 @@
  * EV_NO_ACTION "Spec ID Event03" listing the banks and digest sizes, then
  * TCG_PCR_EVENT2) and the legacy SHA-1-only format (TCG_PCClientPCREvent).
  * The parser never reads past the buffer, never recurses, and treats any
- * disagreement with the Spec ID event (digest count, algorithm, size) as an
- * error (-EBADMSG) with the byte offset of the offending event.
+ * disagreement with the Spec ID event (more digests than banks, an algorithm
+ * it does not list, a bank twice) as an error (-EBADMSG) with the byte offset
+ * of the offending event; digest sizes come from the Spec ID event. Fewer
+ * digests than banks is accepted (Windows logs) and makes the missing banks
+ * of that PCR unreplayable.
  *
  * Event content is untrusted: only the digests are bound by the TPM. Anything
  * read from event data (boot facts) is checked against the event's digests
@@ -20,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <tss2/tss2_tpm2_types.h>
+
+#include "pcr-values.h"
 
 #define EVENTLOG_MAX_BANKS  8  /* distinct algorithms accepted in a Spec ID event */
 #define EVENTLOG_NUM_PCRS   24 /* PCR 0-23 */
@@ -121,7 +126,8 @@ const struct eventlog_digest *eventlog_event_digest(const struct eventlog_event 
 struct eventlog_bank {
     TPM2_ALG_ID alg;
     uint16_t size;
-    uint32_t extended; /* bit n: the log extends PCR n in this bank */
+    uint32_t extended;   /* bit n: the log extends PCR n in this bank */
+    uint32_t incomplete; /* bit n: an event of PCR n lacks this bank's digest */
     uint8_t pcr[EVENTLOG_NUM_PCRS][EVENTLOG_MAX_DIGEST];
     uint8_t initial[EVENTLOG_NUM_PCRS][EVENTLOG_MAX_DIGEST]; /* value before the first extend */
 };
@@ -134,7 +140,9 @@ struct eventlog_replay {
 /*
  * Replay every bank of the log that OpenSSL can compute (sha1, sha256,
  * sha384, sha512, sm3_256 where the provider has it); banks it cannot hash
- * are skipped. EV_NO_ACTION events are not extended. PCR 0 starts at
+ * are skipped. EV_NO_ACTION events are not extended. An event without a
+ * digest for a bank makes that PCR "incomplete" in that bank (its value is
+ * meaningless, and a quote comparison fails it). PCR 0 starts at
  * 00..0L with L the StartupLocality, or 00..04 when the log has an
  * EV_EFI_HCRTM_EVENT and no StartupLocality event. PCRs 17-22 start at
  * ff..ff (dynamic PCRs) and 0..16, 23 at zero.
@@ -142,23 +150,14 @@ struct eventlog_replay {
 int eventlog_replay(const struct eventlog *log, struct eventlog_replay *ret);
 const struct eventlog_bank *eventlog_replay_bank(const struct eventlog_replay *r, TPM2_ALG_ID alg);
 
-/*
- * Quoted PCR values, in selection order: for each bank of sel in order, the
- * selected PCRs in ascending order (what TPM2_PCR_Read returns, concatenated).
- */
-struct eventlog_quoted {
-    const TPML_PCR_SELECTION *sel;
-    const TPM2B_DIGEST *values;
-    size_t n_values;
-};
-
 enum eventlog_pcr_status {
-    EVENTLOG_PCR_MATCH = 0,   /* log extends it, equal to the replay */
-    EVENTLOG_PCR_MISMATCH,    /* log extends it, differs from the replay */
-    EVENTLOG_PCR_INITIAL,     /* firmware-owned, never extended, equals its initial value */
-    EVENTLOG_PCR_NOT_INITIAL, /* firmware-owned, never extended, differs from its initial value */
-    EVENTLOG_PCR_NOT_COVERED, /* OS-owned and not in the log: other logs (IMA) cover it */
-    EVENTLOG_PCR_NO_BANK,     /* the quoted bank is not in the log: cannot be replayed */
+    EVENTLOG_PCR_MATCH = 0,    /* log extends it, equal to the replay */
+    EVENTLOG_PCR_MISMATCH,     /* log extends it, differs from the replay */
+    EVENTLOG_PCR_INITIAL,      /* firmware-owned, never extended, equals its initial value */
+    EVENTLOG_PCR_NOT_INITIAL,  /* firmware-owned, never extended, differs from its initial value */
+    EVENTLOG_PCR_NOT_COVERED,  /* OS-owned and not in the log: other logs (IMA) cover it */
+    EVENTLOG_PCR_NO_BANK,      /* the quoted bank is not in the log: cannot be replayed */
+    EVENTLOG_PCR_UNREPLAYABLE, /* an event of this PCR lacks this bank's digest */
 };
 
 struct eventlog_pcr_result {
@@ -190,9 +189,10 @@ struct eventlog_compare {
  * When require_all_banks, every bank of the log must be quoted (CVE-2021-42299,
  * "TPM Carte Blanche": a bank left unextended by firmware can be forged later,
  * so every active bank is quoted and replayed from the same log).
- * -EINVAL when n_values does not match the selection.
+ * Quoted values come in selection order (quote/pcr-values.h); -EBADMSG when
+ * q is not consistent (pcr_values_check).
  */
-int eventlog_compare(const struct eventlog_replay *replay, const struct eventlog_quoted *q,
+int eventlog_compare(const struct eventlog_replay *replay, const struct pcr_values *q,
                      uint32_t firmware_pcrs, bool require_all_banks, struct eventlog_compare *ret);
 
 /* True for statuses that fail the check. */

@@ -57,9 +57,15 @@ struct ima_list {
     bool big_endian;
     size_t n_entries;
     struct ima_entry *entries;
+    size_t trailing; /* bytes of an incomplete last entry, ignored (0 normally) */
 };
 
-/* Parse a binary list. -EBADMSG with *ret_bad_offset on malformed input. */
+/*
+ * Parse a binary list. -EBADMSG with *ret_bad_offset on malformed input. An
+ * incomplete last entry (input cut off) is not an error: the complete entries
+ * are returned and l->trailing counts the ignored bytes; the list only grows,
+ * so a verifier accepts a prefix anyway.
+ */
 int ima_parse(const uint8_t *buf, size_t len, struct ima_list **ret, size_t *ret_bad_offset);
 void ima_list_free(struct ima_list *l);
 static inline void ima_list_freep(struct ima_list **p)
@@ -115,7 +121,7 @@ struct ima_result {
  * reset_count, returns -ESTALE: the caller must send the whole list.
  */
 int ima_verify(const struct ima_list *l, const struct ima_state *start, uint32_t reset_count,
-               const struct eventlog_quoted *q, struct ima_result *ret);
+               const struct pcr_values *q, struct ima_result *ret);
 
 enum ima_boot_aggregate_status {
     IMA_BA_OK = 0,
@@ -130,7 +136,7 @@ enum ima_boot_aggregate_status {
  * bank); any other form = H(PCR0..9 of bank H), H named by the prefix.
  */
 enum ima_boot_aggregate_status ima_check_boot_aggregate(const struct ima_entry *e,
-                                                        const struct eventlog_quoted *q);
+                                                        const struct pcr_values *q);
 const char *ima_boot_aggregate_status_name(enum ima_boot_aggregate_status s);
 
 /* Parse the ascii list (ascii_runtime_measurements) for policy generation. */
