@@ -71,22 +71,34 @@ static bool digests_bind(const struct eventlog_event *ev, const uint8_t *bytes, 
     return any;
 }
 
-static const char *const grub_prefixes[] = {
-    "grub_cmd: ", "kernel_cmdline: ", "grub_kernel_cmdline "};
+/* Upstream GRUB 2.04+ uses the colon forms, older and distribution GRUBs the others. */
+static const char *const grub_prefixes[] = {"grub_cmd: ", "kernel_cmdline: ", "grub_cmd ",
+                                            "grub_kernel_cmdline "};
 
-/* GRUB hashes the text after its prefix, without the terminating NUL. */
-static bool ipl_grub_binds(const struct eventlog_event *ev)
+/* Length of the GRUB prefix of an EV_IPL text, 0 when it has none. */
+static size_t grub_prefix_len(const struct eventlog_event *ev)
 {
     for (size_t i = 0; i < sizeof(grub_prefixes) / sizeof(grub_prefixes[0]); i++) {
         size_t n = strlen(grub_prefixes[i]);
-        if (ev->data_size > n && memcmp(ev->data, grub_prefixes[i], n) == 0) {
-            size_t len = ev->data_size - n;
-            if (ev->data[ev->data_size - 1] == 0)
-                len--;
-            return digests_bind(ev, ev->data + n, len);
-        }
+        if (ev->data_size > n && memcmp(ev->data, grub_prefixes[i], n) == 0)
+            return n;
     }
-    return false;
+    return 0;
+}
+
+/*
+ * GRUB hashes the text after its prefix: upstream without the terminating
+ * NUL, RHEL 8's GRUB with it.
+ */
+static bool ipl_grub_binds(const struct eventlog_event *ev)
+{
+    size_t n = grub_prefix_len(ev);
+    if (n == 0)
+        return false;
+    size_t len = ev->data_size - n;
+    if (digests_bind(ev, ev->data + n, len))
+        return true;
+    return ev->data[ev->data_size - 1] == 0 && digests_bind(ev, ev->data + n, len - 1);
 }
 
 enum eventlog_binding eventlog_event_data_bound(const struct eventlog_event *ev)
@@ -108,6 +120,10 @@ enum eventlog_binding eventlog_event_data_bound(const struct eventlog_event *ev)
             return EVENTLOG_BOUND;
         return EVENTLOG_UNBOUND;
     case EV_IPL:
+        /* PCR 9 (files GRUB read) and 14 (shim's MOK lists): the digest covers
+         * the object, the data only names it. */
+        if (ev->pcr != 8 && ev->pcr != 12)
+            return EVENTLOG_NOT_CONTENT;
         if (digests_bind(ev, ev->data, ev->data_size))
             return EVENTLOG_BOUND;
         if (ev->data_size > 0 && ev->data[ev->data_size - 1] == 0 &&
@@ -143,12 +159,16 @@ static void driver_config_fact(struct eventlog_facts *f, const struct eventlog_e
         f->dbx = (long)i;
 }
 
-/* "kernel_cmdline: TEXT" (GRUB) in PCR 8: the text is the kernel path and its arguments. */
+/*
+ * "kernel_cmdline: TEXT" / "grub_kernel_cmdline TEXT" (GRUB) in PCR 8: the
+ * text is the kernel path and its arguments.
+ */
 static int cmdline_fact(struct eventlog_facts *f, const struct eventlog_event *ev, size_t i)
 {
-    static const char prefix[] = "kernel_cmdline: ";
-    size_t n = sizeof(prefix) - 1;
-    if (ev->pcr != 8 || ev->data_size <= n || memcmp(ev->data, prefix, n) != 0)
+    static const char prefix[] = "kernel_cmdline: ", old_prefix[] = "grub_kernel_cmdline ";
+    size_t n = grub_prefix_len(ev);
+    if (ev->pcr != 8 || (n != sizeof(prefix) - 1 && n != sizeof(old_prefix) - 1) ||
+        (memcmp(ev->data, prefix, n) != 0 && memcmp(ev->data, old_prefix, n) != 0))
         return 0;
     if (f->n_cmdlines >= sizeof(f->cmdlines) / sizeof(f->cmdlines[0]))
         return 0;

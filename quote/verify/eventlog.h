@@ -205,9 +205,11 @@ const char *eventlog_pcr_status_name(enum eventlog_pcr_status s);
  *   EV_SEPARATOR, EV_EFI_ACTION, EV_ACTION, EV_EFI_VARIABLE_DRIVER_CONFIG,
  *   EV_EFI_VARIABLE_AUTHORITY: H(data);
  *   EV_EFI_VARIABLE_BOOT/BOOT2: H(data) or H(VariableData);
- *   EV_IPL: H(data), H(data without trailing NUL), or GRUB's
- *   "grub_cmd: "/"kernel_cmdline: "/"grub_kernel_cmdline " text after the
- *   prefix without the NUL.
+ *   EV_IPL in PCR 8 and 12: H(data), H(data without trailing NUL), or GRUB's
+ *   "grub_cmd: "/"kernel_cmdline: " (upstream) or "grub_cmd "/
+ *   "grub_kernel_cmdline " (RHEL) text after the prefix, with or without the
+ *   NUL; EV_IPL elsewhere (PCR 9: files GRUB read; PCR 14: shim's MOK lists)
+ *   names an object whose content the digest covers: NOT_CONTENT.
  * BOUND: every digest of the event matches; UNBOUND: at least one does not;
  * NOT_CONTENT: the type's digest covers something else (an image, a table).
  */
