@@ -12,6 +12,7 @@ int attestctl_credential(int argc, char **argv);
 int attestctl_quote(int argc, char **argv);
 int attestctl_eventlog(int argc, char **argv);
 int attestctl_ima(int argc, char **argv);
+int attestctl_policy(int argc, char **argv);
 
 /* One entry per line, each ending in a backslash; the comment closes the list. */
 // clang-format off
@@ -21,5 +22,6 @@ int attestctl_ima(int argc, char **argv);
     {"quote", "verify a TPM2_Quote offline", attestctl_quote}, \
     {"eventlog", "firmware event log: show, replay, check", attestctl_eventlog}, \
     {"ima", "IMA measurement list: replay, check", attestctl_ima}, \
+    {"policy", "measured-boot and IMA policies: generate, check", attestctl_policy}, \
     /* end of ATTESTCTL_GROUPS */
 // clang-format on

@@ -26,9 +26,10 @@ static inline void policy_ima_freep(struct policy_ima **p)
 
 /*
  * Evaluate entries [first, first + n) of a list (the verified prefix, or only
- * its new part in incremental mode). boot_aggregate and violation entries are
- * judged by the replay, not here: violations are reported only when the
- * policy sets "allow_violations": false (the default is to report them).
+ * its new part in incremental mode). The boot_aggregate entry is judged by
+ * ima_check_boot_aggregate, not here. A violation entry (ToMToU, open
+ * writers: its data is not bound by any digest) is itself a violation unless
+ * the policy sets "allow_violations": true.
  */
 int policy_ima_evaluate(const struct policy_ima *p, const struct ima_list *l, size_t first,
                         size_t n, struct policy_result *res);
