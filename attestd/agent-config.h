@@ -41,6 +41,7 @@ struct agent_config {
     char *tcti; /* NULL: --tcti, else $ATTEST_TCTI, else device:/dev/tpmrm0 */
     enum agent_ek_template ek_template;
     char *ek_certificate; /* DER/PEM file, for TPMs that keep the EK certificate out of NV */
+    bool ak_ecc;          /* AK algorithm: ECC P-256 (default) or RSA 2048 */
     char *pcr_selection;  /* tpm2-tools syntax, validated */
     TPML_PCR_SELECTION pcrs;
 
@@ -49,6 +50,7 @@ struct agent_config {
     char *run_dir;   /* saved AK context, verdict.jwt, status */
     char *event_log;
     char *ima_log;
+    char *machine_id_file; /* /etc/machine-id */
 
     /* [gate] units: repeatable key, values accumulate (long lists stay under the line limit) */
     char **gate_units;
@@ -62,7 +64,6 @@ struct agent_config {
     uint64_t retry_total_ms; /* bound on all attempts of one exchange */
     uint64_t interval_ms;    /* attestd watch: re-attestation period */
     uint64_t grace_ms;       /* attestd watch: unreachable verifier tolerated this long */
-    unsigned requote_max;    /* quotes when PCR 10 moves between Quote and PCR_Read */
 };
 
 /* Fills every field with its default (strings allocated). */

@@ -21,8 +21,8 @@ enum key_type {
     KEY_STRING, /* empty value: unset (NULL) */
     KEY_BOOL,
     KEY_DURATION,
-    KEY_UINT,
     KEY_EK_TEMPLATE,
+    KEY_AK_ALG,
     KEY_PCRS,
     KEY_LIST,
 };
@@ -47,11 +47,13 @@ static const struct key_def keys[] = {
     KEY("tpm", "tcti", KEY_STRING, tcti),
     KEY("tpm", "ek_template", KEY_EK_TEMPLATE, ek_template),
     KEY("tpm", "ek_certificate", KEY_STRING, ek_certificate),
+    KEY("tpm", "ak_algorithm", KEY_AK_ALG, ak_ecc),
     KEY("tpm", "pcr_selection", KEY_PCRS, pcr_selection),
     KEY("paths", "state_dir", KEY_STRING, state_dir),
     KEY("paths", "run_dir", KEY_STRING, run_dir),
     KEY("paths", "event_log", KEY_STRING, event_log),
     KEY("paths", "ima_log", KEY_STRING, ima_log),
+    KEY("paths", "machine_id_file", KEY_STRING, machine_id_file),
     KEY("gate", "units", KEY_LIST, gate_units),
     KEY("attest", "connect_timeout", KEY_DURATION, connect_timeout_ms),
     KEY("attest", "request_timeout", KEY_DURATION, request_timeout_ms),
@@ -60,7 +62,6 @@ static const struct key_def keys[] = {
     KEY("attest", "retry_total", KEY_DURATION, retry_total_ms),
     KEY("attest", "interval", KEY_DURATION, interval_ms),
     KEY("attest", "grace", KEY_DURATION, grace_ms),
-    KEY("attest", "requote_max", KEY_UINT, requote_max),
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -146,22 +147,6 @@ static int parse_bool(const char *v, bool *ret)
         }
     }
     return -EINVAL;
-}
-
-static int parse_uint(const char *v, uint64_t max, uint64_t *ret)
-{
-    if (*v < '0' || *v > '9')
-        return -EINVAL;
-    uint64_t n = 0;
-    for (; *v >= '0' && *v <= '9'; v++) {
-        n = n * 10 + (uint64_t)(*v - '0');
-        if (n > max)
-            return -ERANGE;
-    }
-    if (*v)
-        return -EINVAL;
-    *ret = n;
-    return 0;
 }
 
 /* "30" (seconds), "500ms", "30s", "5min", "1h"; at most a week. */
@@ -253,7 +238,6 @@ static int append_units(struct parse_state *st, struct agent_config *cfg, const 
 static int apply_key(struct parse_state *st, const struct key_def *k, const char *v)
 {
     void *field = (uint8_t *)st->cfg + k->offset;
-    uint64_t n;
     int r;
 
     switch (k->type) {
@@ -263,11 +247,11 @@ static int apply_key(struct parse_state *st, const struct key_def *k, const char
         return parse_bool(v, field);
     case KEY_DURATION:
         return parse_duration(v, field);
-    case KEY_UINT:
-        r = parse_uint(v, 100, &n);
-        if (r == 0)
-            *(unsigned *)field = (unsigned)n;
-        return r;
+    case KEY_AK_ALG:
+        if (strcmp(v, "rsa") != 0 && strcmp(v, "ecc") != 0)
+            return -EINVAL;
+        *(bool *)field = strcmp(v, "ecc") == 0;
+        return 0;
     case KEY_EK_TEMPLATE:
         return parse_ek_template(v, field);
     case KEY_PCRS:
@@ -288,8 +272,8 @@ static const char *expected(enum key_type t)
         return "expected yes/no";
     case KEY_DURATION:
         return "expected a duration such as 30, 500ms, 30s, 5min, 1h (at most a week)";
-    case KEY_UINT:
-        return "expected an integer 0-100";
+    case KEY_AK_ALG:
+        return "expected rsa or ecc";
     case KEY_EK_TEMPLATE:
         return "expected rsa (L-1), ecc (L-2) or ecc384 (H-3)";
     case KEY_PCRS:
@@ -364,7 +348,7 @@ int agent_config_defaults(struct agent_config *cfg)
         .retry_total_ms = 120000,
         .interval_ms = 300000,
         .grace_ms = 600000,
-        .requote_max = 3,
+        .ak_ecc = true,
     };
     struct {
         char **field;
@@ -377,6 +361,7 @@ int agent_config_defaults(struct agent_config *cfg)
         {&cfg->run_dir, ATTEST_RUNDIR},
         {&cfg->event_log, "/sys/kernel/security/tpm0/binary_bios_measurements"},
         {&cfg->ima_log, "/sys/kernel/security/ima/binary_runtime_measurements"},
+        {&cfg->machine_id_file, "/etc/machine-id"},
     };
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         *strings[i].field = strdup(strings[i].value);
@@ -402,8 +387,9 @@ static int check_consistency(struct parse_state *st, struct agent_config *c)
         fail(st, -EINVAL, "[attest]: connect_timeout, request_timeout and interval must be > 0");
         return -EINVAL;
     }
-    if (!c->state_dir || !c->run_dir || !c->pcr_selection) {
-        fail(st, -EINVAL, "[paths] state_dir/run_dir, [tpm] pcr_selection must not be empty");
+    if (!c->state_dir || !c->run_dir || !c->pcr_selection || !c->machine_id_file) {
+        fail(st, -EINVAL,
+             "[paths] state_dir, run_dir, machine_id_file, [tpm] pcr_selection must not be empty");
         return -EINVAL;
     }
     return 0;

@@ -52,7 +52,8 @@ static void test_defaults(void **state)
     assert_false(cfg.allow_http);
     assert_int_equal(cfg.n_gate_units, 0);
     assert_int_equal(cfg.interval_ms, 300000);
-    assert_int_equal(cfg.requote_max, 3);
+    assert_true(cfg.ak_ecc);
+    assert_string_equal(cfg.machine_id_file, "/etc/machine-id");
     assert_string_equal(cfg.path, PATH);
     agent_config_done(&cfg);
     agent_config_done(&cfg); /* idempotent */
@@ -70,12 +71,14 @@ static void test_every_key(void **state)
                        "tcti = swtpm:host=127.0.0.1,port=2321\n"
                        "ek_template = H-3\n"
                        "ek_certificate = /etc/attest/ek.der\n"
+                       "ak_algorithm = rsa\n"
                        "pcr_selection = sha256:0-7+sha1:0\n"
                        "[paths]\n"
                        "state_dir = /srv/ak\n"
                        "run_dir = /tmp/run\n"
                        "event_log = /tmp/el.bin\n"
                        "ima_log = /tmp/ima.bin\n"
+                       "machine_id_file = /tmp/machine-id\n"
                        "[gate]\n"
                        "units = bench.service runner.service\n"
                        "units = late.target ; inline comment\n"
@@ -86,8 +89,7 @@ static void test_every_key(void **state)
                        "retry_max = 2min\n"
                        "retry_total = 1h\n"
                        "interval = 60\n"
-                       "grace = 5min\n"
-                       "requote_max = 7\n";
+                       "grace = 5min\n";
     struct agent_config cfg;
     assert_int_equal(agent_config_defaults(&cfg), 0);
     char err[256];
@@ -116,7 +118,8 @@ static void test_every_key(void **state)
     assert_int_equal(cfg.retry_total_ms, 3600000);
     assert_int_equal(cfg.interval_ms, 60000);
     assert_int_equal(cfg.grace_ms, 300000);
-    assert_int_equal(cfg.requote_max, 7);
+    assert_false(cfg.ak_ecc);
+    assert_string_equal(cfg.machine_id_file, "/tmp/machine-id");
     agent_config_done(&cfg);
 }
 
@@ -156,8 +159,7 @@ static void test_errors_name_file_line_key(void **state)
     expect_error("[attest]\ninterval = 9999999999999\n", ":2: key 'interval'", NULL);
     expect_error("[attest]\ninterval = 8h\n\n[attest]\ngrace = 700000000s\n", ":5: key 'grace'",
                  "at most a week");
-    expect_error("[attest]\nrequote_max = 101\n", ":2: key 'requote_max'", NULL);
-    expect_error("[attest]\nrequote_max = 3x\n", ":2: key 'requote_max'", NULL);
+    expect_error("[tpm]\nak_algorithm = dsa\n", ":2: key 'ak_algorithm' in [tpm]", "rsa or ecc");
     expect_error("[tpm]\nek_template = rsa3072\n", ":2: key 'ek_template' in [tpm]", "H-3");
     expect_error("[tpm]\npcr_selection = sha256:0-24\n", ":2: key 'pcr_selection'", NULL);
     expect_error("[tpm]\npcr_selection = md5:0\n", ":2: key 'pcr_selection'", NULL);
