@@ -52,8 +52,7 @@ int agent_ctx_init(struct agent_ctx *ctx, const struct agent_opts *o, unsigned n
     if (need & AGENT_NEED_KEY) {
         r = verdict_load_key(ctx->cfg.verifier_key, &ctx->verifier_key);
         if (r < 0) {
-            fprintf(stderr,
-                    "attestd: configuration: %s: [verifier] public_key '%s': %s\n",
+            fprintf(stderr, "attestd: configuration: %s: [verifier] public_key '%s': %s\n",
                     ctx->cfg.path, ctx->cfg.verifier_key,
                     r == -EINVAL ? "not a PEM EC P-256 public key" : strerror(-r));
             return AGENT_EXIT_CONFIG;

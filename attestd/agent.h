@@ -24,13 +24,13 @@
     "  3 local TPM or identity failure, 4 configuration error or bad usage.\n"
 
 /* Files in the state directory (beside the AK blobs) and the run directory. */
-#define AGENT_AK_PUB      "ak.pub"      /* TPM2B_PUBLIC, tpm2_createak -u */
-#define AGENT_AK_PRIV     "ak.priv"     /* TPM2B_PRIVATE, tpm2_createak -r */
-#define AGENT_EK_PUB      "ek.pub"      /* TPM2B_PUBLIC of the enrolled EK */
-#define AGENT_ENROLLED    "enrolled"    /* JSON written once the verifier confirmed */
-#define AGENT_AK_CTX      "ak.ctx"      /* saved AK context (cache, run dir) */
-#define AGENT_VERDICT     "verdict.jwt" /* last verified verdict (run dir) */
-#define AGENT_STATUS      "status"      /* last result, JSON (run dir) */
+#define AGENT_AK_PUB   "ak.pub"      /* TPM2B_PUBLIC, tpm2_createak -u */
+#define AGENT_AK_PRIV  "ak.priv"     /* TPM2B_PRIVATE, tpm2_createak -r */
+#define AGENT_EK_PUB   "ek.pub"      /* TPM2B_PUBLIC of the enrolled EK */
+#define AGENT_ENROLLED "enrolled"    /* JSON written once the verifier confirmed */
+#define AGENT_AK_CTX   "ak.ctx"      /* saved AK context (cache, run dir) */
+#define AGENT_VERDICT  "verdict.jwt" /* last verified verdict (run dir) */
+#define AGENT_STATUS   "status"      /* last result, JSON (run dir) */
 
 enum {
     AGENT_NEED_VERIFIER = 1 << 0, /* HTTP client to the configured verifier URL */

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * attestd sign --challenge HEX: per-job proof of possession. The AK signs a
+ * verifier-issued challenge (TPM2_Hash for the ticket the restricted AK
+ * requires, then TPM2_Sign): ContextLoad + Hash + Sign + FlushContext on the
+ * fast path. Prints the TPMT_SIGNATURE in base64, as POST /v1/proofs takes it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <tss2/tss2_mu.h>
+
+#include "agent-opts.h"
+#include "agent.h"
+#include "ak-dir.h"
+#include "attestd-commands.h"
+#include "base64.h"
+#include "blob.h"
+#include "cleanup.h"
+#include "error.h"
+#include "hex.h"
+#include "sign.h"
+#include "tpm-ctx.h"
+#include "tpm-rc.h"
+
+static int sign(struct agent_ctx *ctx, const uint8_t *data, size_t len)
+{
+    _cleanup_free_ char *p_pub = agent_path(ctx->cfg.state_dir, AK_DIR_AK_PUB);
+    _cleanup_free_ char *ctx_path = agent_path(ctx->cfg.run_dir, AGENT_AK_CTX);
+    if (!p_pub || !ctx_path)
+        return AGENT_EXIT_LOCAL;
+    TPM2B_PUBLIC pub;
+    int r = blob_public_read(p_pub, &pub);
+    if (r < 0) {
+        agent_log("sign", "cannot read the AK public '%s': %s", p_pub, att_strerror(r));
+        return AGENT_EXIT_LOCAL;
+    }
+    _cleanup_tpm_ struct tpm_ctx *t = NULL;
+    r = tpm_open(ctx->tcti, &t);
+    if (r < 0) {
+        agent_log("sign", "cannot open the TPM '%s': %s", ctx->tcti, att_strerror(r));
+        return AGENT_EXIT_LOCAL;
+    }
+    enum tpm_ek_template tpl = TPM_EK_L1;
+    (void)tpm_ek_template_from_name(agent_ek_template_name(ctx->cfg.ek_template), &tpl);
+    ESYS_TR ak = ESYS_TR_NONE;
+    bool from_context = false;
+    TPMT_SIGNATURE sig;
+    r = ak_dir_load(t, ctx->cfg.state_dir, ctx_path, tpl, &ak, &from_context);
+    if (r == 0)
+        r = tpm_sign_challenge(t, ak, &pub, data, len, &sig);
+    int k = tpm_esys_flush(t, &ak);
+    if (r == 0)
+        r = k;
+    attestd_log_commands(t, from_context ? "sign-fast" : "sign-cold");
+    if (r < 0) {
+        agent_log("sign", "TPM: %s", att_strerror(r));
+        return AGENT_EXIT_LOCAL;
+    }
+    uint8_t buf[sizeof(TPMT_SIGNATURE)];
+    size_t off = 0;
+    if (Tss2_MU_TPMT_SIGNATURE_Marshal(&sig, buf, sizeof(buf), &off) != TSS2_RC_SUCCESS)
+        return AGENT_EXIT_LOCAL;
+    _cleanup_free_ char *b64 = b64_encode(buf, off);
+    if (!b64)
+        return AGENT_EXIT_LOCAL;
+    printf("%s\n", b64);
+    return AGENT_EXIT_PASS;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: attestd sign --challenge HEX [--config PATH] [--tcti T]\n"
+            "\n"
+            "Sign a verifier-issued challenge (1-%d bytes, never starting with 0xFF544347,\n"
+            "TPM_GENERATED_VALUE) with the AK: TPM2_Hash for the validation ticket, then\n"
+            "TPM2_Sign. Prints the TPMT_SIGNATURE in base64 (POST /v1/proofs \"signature\").\n"
+            "\n" AGENT_EXIT_CODES_HELP,
+            TPM_SIGN_MAX_DATA);
+}
+
+int attestd_sign(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        AGENT_COMMON_OPTIONS, {"challenge", required_argument, NULL, 'C'}, {0}};
+    struct agent_opts ao = {0};
+    const char *challenge = NULL;
+    for (int c; (c = getopt_long(argc, argv, "hv", opts, NULL)) != -1;) {
+        switch (c) {
+        case 'C':
+            challenge = optarg;
+            break;
+            AGENT_COMMON_CASES(ao, usage);
+        }
+    }
+    if (optind != argc || !challenge) {
+        usage(stderr);
+        return AGENT_EXIT_CONFIG;
+    }
+    _cleanup_free_ uint8_t *data = NULL;
+    size_t len = 0;
+    if (hex_decode(challenge, &data, &len) < 0 || len == 0 || len > TPM_SIGN_MAX_DATA) {
+        agent_log("sign", "--challenge must be 1-%d bytes of hex", TPM_SIGN_MAX_DATA);
+        return AGENT_EXIT_CONFIG;
+    }
+    if (tpm_sign_is_generated(data, len)) {
+        agent_log("sign", "refused: the challenge starts with TPM_GENERATED_VALUE (0xFF544347); "
+                          "no verifier issues such a challenge");
+        return AGENT_EXIT_CONFIG;
+    }
+    _cleanup_(agent_ctx_done) struct agent_ctx ctx;
+    int e = agent_ctx_init(&ctx, &ao, 0);
+    if (e)
+        return e;
+    return sign(&ctx, data, len);
+}
