@@ -182,6 +182,11 @@ static int ak_activate(const struct ak_args *a)
     if (r == 0)
         r = k < 0 ? k : l;
     attestd_log_commands(t, "ak-activate");
+    if (r == ATT_E_VERIFY) {
+        fprintf(stderr, "attestd: ak activate: the TPM refuses the credential: it was not made "
+                        "for this AK and EK, or it is damaged\n");
+        return attestd_exit_code(r);
+    }
     if (r < 0)
         return attestd_fail(r, "ak activate");
     _cleanup_free_ char *hex = hex_encode(out.buffer, out.size);

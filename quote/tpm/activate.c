@@ -94,6 +94,11 @@ int tpm_activate_credential(struct tpm_ctx *t, const struct tpm_ek *ek, ESYS_TR 
     }
     TPM2B_DIGEST *cert = NULL;
     r = tpm_esys_activate_credential(t, ak, ek->handle, hmac, policy, blob, secret, &cert);
+    /* The TPM refuses a credential made for another AK name or another EK
+     * with INTEGRITY (outer HMAC), VALUE or SIZE (seed): the credential, not
+     * the TPM, is at fault. */
+    if (r == ATT_E_WRONG_TPM || r == ATT_E_TPM || r == ATT_E_BADMSG)
+        r = ATT_E_VERIFY;
     tpm_policy_session_done(t, &policy, r == 0);
     tpm_policy_session_done(t, &hmac, r == 0);
     if (r == 0)

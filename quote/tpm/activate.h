@@ -28,6 +28,8 @@ int credential_file_format(const TPM2B_ID_OBJECT *blob, const TPM2B_ENCRYPTED_SE
  * the secret never crosses the TPM bus in clear (DESIGN.md §4.6). Commands:
  * StartAuthSession (salted) + StartAuthSession (policy) + PolicySecret
  * (+ PolicyOR) + ActivateCredential. *ret_secret: wipe after use.
+ * ATT_E_VERIFY when the TPM refuses the credential (made for another AK
+ * name or another EK, or damaged).
  */
 int tpm_activate_credential(struct tpm_ctx *t, const struct tpm_ek *ek, ESYS_TR ak,
                             const TPM2B_ID_OBJECT *blob, const TPM2B_ENCRYPTED_SECRET *secret,

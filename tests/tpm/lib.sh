@@ -53,11 +53,12 @@ flush_all() {
     tpm2_flushcontext -s >/dev/null 2>&1 || true
 }
 
-# tools CMD...: run a tpm2-tools command, then flush what it left.
+# tools CMD...: run a tpm2-tools command, then flush the transient objects it
+# left (saved sessions stay: a later tool may use them).
 tools() {
     local rc=0
     "$@" || rc=$?
-    flush_all
+    tpm2_flushcontext -t >/dev/null 2>&1 || true
     return $rc
 }
 
