@@ -5,6 +5,7 @@
  *   verify-tool name PUB                                  print the object name (hex)
  *   verify-tool ak-check PUB                              exit 0 or 1 + "check: message"
  *   verify-tool ek-cert CERT EKPUB ROOTS_DIR [UNIX_TIME] [INTERMEDIATES_FILE]
+ *                       (EKPUB: TPM public area, or a PEM public key when named *.pem)
  *                                                         exit 0 or 1 + "check: message"
  * Exit 2 on unreadable input.
  */
@@ -12,11 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/pem.h>
+
 #include "ak-check.h"
 #include "cleanup.h"
 #include "ek-cert.h"
 #include "error.h"
 #include "file-io.h"
+#include "soft-signer.h"
 #include "tpm-name.h"
 #include "tpm-pubkey.h"
 
@@ -26,6 +30,23 @@ static int read_public(const char *path, TPM2B_PUBLIC *ret)
     size_t len = 0;
     if (file_read_all(path, 4096, &buf, &len) < 0 || tpm_public_unmarshal(buf, len, ret) < 0) {
         fprintf(stderr, "verify-tool: cannot read public area '%s'\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* An EK public area from a PEM public key (tests with OpenSSL-made certificates). */
+static int read_ek_public(const char *path, TPM2B_PUBLIC *ret)
+{
+    size_t n = strlen(path);
+    if (n < 4 || strcmp(path + n - 4, ".pem") != 0)
+        return read_public(path, ret);
+    _cleanup_(BIO_free_allp) BIO *bio = BIO_new_file(path, "r");
+    _cleanup_(EVP_PKEY_freep) EVP_PKEY *k = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+    memset(ret, 0, sizeof(*ret));
+    ret->publicArea.nameAlg = TPM2_ALG_SHA256;
+    if (!k || soft_public_from_evp(k, &ret->publicArea) < 0) {
+        fprintf(stderr, "verify-tool: cannot read PEM public key '%s'\n", path);
         return -1;
     }
     return 0;
@@ -72,7 +93,7 @@ static int cmd_ek_cert(int argc, char **argv)
         printf("ek-cert-parse: fail: %s\n", att_strerror(r));
         return 1;
     }
-    if (read_public(argv[1], &ek) < 0)
+    if (read_ek_public(argv[1], &ek) < 0)
         return 2;
     r = ek_cert_store_load_dir(argv[2], &store);
     if (r < 0) {
