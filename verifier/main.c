@@ -199,6 +199,15 @@ static int run(struct verifier_config *cfg, const struct args *a)
                  r == -EPERM ? " (the file must be mode 0600)" : "");
         goto out;
     }
+    r = ek_trust_load(cfg->ek_roots, cfg->ek_allowlist, &v.ek_trust);
+    if (r < 0) {
+        vlog_msg(&v.log, LOG_ERR, "EK roots '%s' or allowlist: %s", cfg->ek_roots, strerror(-r));
+        goto out;
+    }
+    if (!v.ek_trust.store && v.ek_trust.n_allow == 0)
+        vlog_msg(&v.log, LOG_WARNING,
+                 "no EK roots in '%s' and no allowlist: every enrollment will be refused",
+                 cfg->ek_roots);
     r = metrics_new(&v.metrics);
     if (r < 0)
         goto out;
@@ -254,6 +263,7 @@ out:
     storage_close(v.storage);
     metrics_free(v.metrics);
     signing_key_free(v.key);
+    ek_trust_done(&v.ek_trust);
     free(v.pcr_selection_text);
     OPENSSL_cleanse(v.admin_token, sizeof(v.admin_token));
     return r;

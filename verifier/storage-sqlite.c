@@ -74,6 +74,8 @@ static const char *const migrations[] = {
     "CREATE INDEX attestations_machine ON attestations (machine_id, id);"
     "CREATE TABLE policies (scope TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,"
     " policy TEXT NOT NULL, PRIMARY KEY (scope, name, kind));",
+    /* 2: enrollment looks machines up by EK (one EK, one machine). */
+    "CREATE INDEX machines_ek ON machines (ek_digest);",
 };
 
 static struct storage_sqlite *to_sqlite(struct storage *s)
@@ -470,6 +472,17 @@ static int op_enroll_machine(struct conn *c, void *arg)
         return step_done(st);
     }
     sqlite3_reset(st);
+    if (r != SQLITE_DONE)
+        return -EIO;
+    /* One EK, one machine: a TPM cannot enroll under a second machine id. */
+    st = stmt(c, "SELECT 1 FROM machines WHERE ek_digest = ?");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_text(st, 1, m->ek_digest, -1, SQLITE_STATIC);
+    r = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (r == SQLITE_ROW)
+        return -EEXIST;
     if (r != SQLITE_DONE)
         return -EIO;
     st = stmt(c, "INSERT INTO machines (machine_id, hostname, ak_name, ek_digest, ak_public,"

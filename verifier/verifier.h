@@ -5,6 +5,7 @@
 #include <tss2/tss2_tpm2_types.h>
 
 #include "admin-token.h"
+#include "ek-trust.h"
 #include "http.h"
 #include "metrics.h"
 #include "signing-key.h"
@@ -17,6 +18,7 @@ struct verifier {
     const struct verifier_config *cfg;
     struct storage *storage;
     struct signing_key *key;
+    struct ek_trust ek_trust;
     char admin_token[ADMIN_TOKEN_LEN + 1];
     struct metrics *metrics;
     struct vlog log;

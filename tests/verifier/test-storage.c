@@ -71,6 +71,9 @@ static void test_machines(void **state)
     /* Another EK for the same machine id: hardware swap. */
     m = machine(M1, "ek2", "ak2");
     assert_int_equal(ops->enroll_machine(f->s, &m), -EEXIST);
+    /* The EK of machine 1 under another machine id. */
+    m = machine(M2, "ek1", "ak9");
+    assert_int_equal(ops->enroll_machine(f->s, &m), -EEXIST);
     /* The AK of machine 1 claimed by machine 2. */
     m = machine(M2, "ek2", "ak1b");
     assert_int_equal(ops->enroll_machine(f->s, &m), -EEXIST);

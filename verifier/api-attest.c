@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * POST /v1/attestations (DESIGN §3.2): consume the nonce, then every check in
+ * a fixed order (quote checks of quote/verify, clock monotonicity, event log
+ * and IMA with their policies), store the result, answer with a signed verdict.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attest-checks.h"
+#include "cleanup.h"
+#include "error.h"
+#include "quote-verify.h"
+#include "requests.h"
+#include "tpm-pubkey.h"
+#include "verdict.h"
+#include "verifier.h"
+
+void attest_fail(struct attest_result *res, const char *check, const char *fmt, ...)
+{
+    char msg[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    json_array_append_new(res->failed, json_pack("{s:s, s:s}", "check", check, "message", msg));
+}
+
+/* The request's PCR values in the order of the required selection; false if they differ. */
+static bool values_in_selection_order(const TPML_PCR_SELECTION *sel, const struct attest_request *r,
+                                      struct pcr_values *out)
+{
+    unsigned given = 0;
+    for (unsigned b = 0; b < r->n_banks; b++)
+        given += (unsigned)__builtin_popcount(r->banks[b].present);
+    out->sel = *sel;
+    out->count = 0;
+    for (UINT32 i = 0; i < sel->count; i++) {
+        const TPMS_PCR_SELECTION *s = &sel->pcrSelections[i];
+        const struct pcr_bank_values *bank = NULL;
+        for (unsigned b = 0; b < r->n_banks; b++)
+            if (r->banks[b].alg == s->hash)
+                bank = &r->banks[b];
+        for (unsigned pcr = 0; pcr < REQ_PCRS; pcr++) {
+            if (!(s->pcrSelect[pcr / 8] & (1u << (pcr % 8))))
+                continue;
+            if (!bank || !(bank->present & (1u << pcr)) || out->count == PCR_VALUES_MAX)
+                return false;
+            TPM2B_DIGEST *d = &out->digests[out->count++];
+            d->size = (UINT16)bank->digest_size;
+            memcpy(d->buffer, bank->digest[pcr], bank->digest_size);
+        }
+    }
+    return out->count == given; /* nothing outside the selection either */
+}
+
+static void run_quote_checks(struct verifier *v, const struct attest_request *r,
+                             const struct machine *m, struct attest_result *res)
+{
+    TPM2B_PUBLIC ak;
+    TPMT_SIGNATURE sig;
+    if (tpm_public_unmarshal(m->ak_public, m->ak_public_len, &ak) < 0) {
+        attest_fail(res, "ak", "the enrolled AK public area does not parse");
+        return;
+    }
+    if (tpm_signature_unmarshal(r->signature, r->signature_len, &sig) < 0) {
+        attest_fail(res, "signature", "not a marshaled TPMT_SIGNATURE");
+        return;
+    }
+    res->pcrs = calloc(1, sizeof(*res->pcrs));
+    if (!res->pcrs) {
+        attest_fail(res, "quote", "out of memory");
+        return;
+    }
+    if (!values_in_selection_order(&v->pcr_selection, r, res->pcrs)) {
+        attest_fail(res, "pcr-selection", "the PCR values sent are not the required selection %s",
+                    v->pcr_selection_text);
+        return;
+    }
+    TPMS_CLOCK_INFO previous = {
+        .clock = m->clock, .resetCount = m->reset_count, .restartCount = m->restart_count};
+    struct quote_verify_input in = {
+        .ak_public = &ak.publicArea,
+        .signature = &sig,
+        .attest = r->quote,
+        .attest_len = r->quote_len,
+        .nonce = r->nonce,
+        .nonce_len = sizeof(r->nonce),
+        .selection = &v->pcr_selection,
+        .pcr_values = res->pcrs->digests,
+        .n_pcr_values = res->pcrs->count,
+        .previous_clock = m->has_clock ? &previous : NULL,
+    };
+    struct quote_verify_result qr;
+    int ret = quote_verify(&in, &qr);
+    if (ret < 0 && ret != ATT_E_VERIFY) {
+        attest_fail(res, "quote", "quote cannot be verified: %s", strerror(-ret));
+        return;
+    }
+    bool named = false;
+    for (int i = 0; i < QUOTE_CHECK_MAX; i++)
+        if (qr.checks[i].status == ATT_CHECK_FAIL) {
+            attest_fail(res, qr.checks[i].name, "%s", qr.checks[i].message);
+            named = true;
+        }
+    if (!qr.ok && !named) /* fail closed even if no single check is marked */
+        attest_fail(res, qr.first_failure >= 0 ? quote_check_name(qr.first_failure) : "quote",
+                    "quote not accepted");
+    if (qr.attested_valid) {
+        res->clock_valid = true;
+        res->clock = qr.clock_info;
+    }
+    res->quote_ok = qr.ok;
+}
+
+/* Nonce, AK and machine state; false after filling an error reply. */
+static bool admit(struct verifier *v, const struct attest_request *r, struct machine *m,
+                  struct http_reply *rep)
+{
+    char nonce_ak[ST_NAME_MAX];
+    int64_t expires_at;
+    int ret =
+        v->storage->ops->take_nonce(v->storage, NONCE_ATTEST, r->nonce, nonce_ak, &expires_at);
+    if (ret == -ENOENT) {
+        http_reply_error(rep, 410, "nonce", "nonce unknown or already used");
+        return false;
+    }
+    if (ret < 0) {
+        reply_storage_error(v, rep, ret, "consume a nonce");
+        return false;
+    }
+    ret = v->storage->ops->get_machine_by_ak(v->storage, r->ak_name, m);
+    if (ret == -ENOENT) {
+        http_reply_error(rep, 404, "ak_name", "unknown AK");
+        return false;
+    }
+    if (ret < 0) {
+        reply_storage_error(v, rep, ret, "read a machine");
+        return false;
+    }
+    const char *refusal = NULL;
+    unsigned status = 0;
+    if (strcmp(nonce_ak, r->ak_name) != 0)
+        refusal = "nonce was issued for another AK", status = 403;
+    else if (expires_at < verifier_now())
+        refusal = "nonce expired", status = 410;
+    else if (strcmp(m->status, "enrolled") != 0)
+        refusal = m->status, status = 403;
+    if (refusal) {
+        const struct log_field f[] = {{"MACHINE_ID", m->machine_id}, {"AK_NAME", r->ak_name}};
+        vlog_fields(&v->log, LOG_WARNING, f, 2, "attestation refused: %s", refusal);
+        http_reply_error(rep, status, status == 403 && refusal == m->status ? "ak_name" : "nonce",
+                         "%s%s", refusal == m->status ? "machine is " : "", refusal);
+        machine_done(m);
+        return false;
+    }
+    return true;
+}
+
+static void reply_verdict(struct verifier *v, const struct attest_request *r,
+                          const struct machine *m, struct attest_result *res,
+                          struct http_reply *rep)
+{
+    bool pass = json_array_size(res->failed) == 0;
+    const char *status = pass ? "affirming" : "contraindicated";
+    int64_t now = verifier_now();
+    json_t *names = json_array();
+    size_t i;
+    json_t *item;
+    json_array_foreach(res->failed, i, item)
+    {
+        const char *check = json_string_value(json_object_get(item, "check"));
+        json_array_append_new(names, json_string(check));
+        metrics_check_failed(v->metrics, check);
+    }
+    _cleanup_free_ char *names_text = json_dumps(names, JSON_COMPACT);
+    struct attestation_record rec = {
+        .at = now,
+        .failed_checks = names_text,
+        .pass = pass,
+        .clock = res->clock.clock,
+        .reset_count = res->clock.resetCount,
+        .restart_count = res->clock.restartCount,
+        .ima_count = res->ima_count,
+        .ima_state = (const uint8_t *)res->ima_state,
+        .ima_state_len = res->ima_state ? strlen(res->ima_state) : 0,
+    };
+    snprintf(rec.machine_id, sizeof(rec.machine_id), "%s", m->machine_id);
+    snprintf(rec.ak_name, sizeof(rec.ak_name), "%s", r->ak_name);
+    snprintf(rec.status, sizeof(rec.status), "%s", status);
+    int ret = v->storage->ops->record_attestation(v->storage, &rec);
+    if (ret < 0) {
+        json_decref(names);
+        reply_storage_error(v, rep, ret, "record an attestation");
+        return;
+    }
+    struct verdict_claims c = {
+        .machine_id = m->machine_id,
+        .ak_name = r->ak_name,
+        .nonce_b64 = r->nonce_b64,
+        .status = status,
+        .failed_checks = names,
+        .iat = now,
+        .exp = now + v->cfg->verdict_ttl,
+    };
+    _cleanup_free_ char *token = NULL;
+    ret = verdict_sign(v->key->private_pem, v->key->private_pem_len, &c, &token);
+    json_decref(names);
+    if (ret < 0) {
+        vlog_msg(&v->log, LOG_ERR, "signing a verdict failed: %s", strerror(-ret));
+        http_reply_error(rep, 500, NULL, "cannot sign the verdict");
+        return;
+    }
+    metrics_verdict(v->metrics, status);
+    const struct log_field f[] = {{"MACHINE_ID", m->machine_id},
+                                  {"AK_NAME", r->ak_name},
+                                  {"VERDICT", status},
+                                  {"CHECKS", names_text}};
+    vlog_fields(&v->log, pass ? LOG_INFO : LOG_WARNING, f, 4, "attestation %s", status);
+    http_reply_json(rep, 200,
+                    json_pack("{s:s, s:s, s:O, s:I}", "status", status, "verdict", token,
+                              "failed_checks", res->failed, "ima_verified",
+                              (json_int_t)res->ima_count));
+}
+
+void api_attestations(void *userdata, const struct http_request *req, struct http_reply *rep)
+{
+    struct verifier *v = userdata;
+    struct attest_request r;
+    struct req_error e = {0};
+    int ret = parse_attest_request(req->body, req->body_len, &r, &e);
+    if (ret < 0) {
+        http_reply_error(rep, ret == -ENOMEM ? 500 : 400, e.field, "%s", e.message);
+        return;
+    }
+    struct machine m;
+    if (!admit(v, &r, &m, rep)) {
+        attest_request_done(&r);
+        return;
+    }
+    /* Without a new IMA list the saved replay state carries over. */
+    struct attest_result res = {
+        .failed = json_array(),
+        .ima_count = m.ima_count,
+        .ima_state = m.ima_state ? strndup((const char *)m.ima_state, m.ima_state_len) : NULL,
+    };
+    run_quote_checks(v, &r, &m, &res);
+    if (res.quote_ok)
+        attest_check_logs(v, &r, &m, &res); /* logs are read only behind a genuine quote */
+    reply_verdict(v, &r, &m, &res, rep);
+    json_decref(res.failed);
+    free(res.ima_state);
+    free(res.pcrs);
+    machine_done(&m);
+    attest_request_done(&r);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <tss2/tss2_tpm2_types.h>
+
+#include "pcr-values.h"
+#include "requests.h"
+#include "storage.h"
+
+struct verifier;
+
+/* What the checks of one attestation found. */
+struct attest_result {
+    json_t *failed; /* [{"check": name, "message": text}] in check order */
+    bool quote_ok;
+    bool clock_valid;
+    TPMS_CLOCK_INFO clock;
+    struct pcr_values *pcrs; /* the sent PCR values in selection order (malloc'ed) */
+    int64_t ima_count;       /* IMA entries verified in this boot cycle after this attestation */
+    char *ima_state;         /* replay state to store when the verdict passes (JSON), or NULL */
+};
+
+void attest_fail(struct attest_result *res, const char *check, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Event log replay + measured-boot policy, IMA replay + runtime policy
+ * (attest-logs.c). Called only after the quote checks passed, so the PCR
+ * values are the TPM's.
+ */
+void attest_check_logs(struct verifier *v, const struct attest_request *r, const struct machine *m,
+                       struct attest_result *res);
