@@ -15,10 +15,8 @@
 #include "eventlog.h"
 #include "ima.h"
 #include "verifier.h"
-#if ATTEST_HAVE_POLICY
 #include "policy-boot.h"
 #include "policy-ima.h"
-#endif
 
 #define MAX_REPORTED 8 /* failing PCRs / violations named per check */
 
@@ -41,7 +39,6 @@ static void report_replay(struct attest_result *res, const struct eventlog_compa
         attest_fail(res, "eventlog-replay", "the event log does not replay to the quote");
 }
 
-#if ATTEST_HAVE_POLICY
 static void report_policy(struct attest_result *res, const char *check,
                           const struct policy_result *pr)
 {
@@ -52,7 +49,6 @@ static void report_policy(struct attest_result *res, const char *check,
     if (pr->n > MAX_REPORTED || pr->dropped)
         attest_fail(res, check, "%zu more violations", pr->n + pr->dropped - MAX_REPORTED);
 }
-#endif
 
 static char *policy_of(struct verifier *v, const struct machine *m, const char *kind,
                        struct attest_result *res, bool *failed)
@@ -92,7 +88,6 @@ static void check_event_log(struct verifier *v, const struct attest_request *r,
         goto out;
     }
     uint32_t firmware_pcrs = EVENTLOG_FIRMWARE_PCRS;
-#if ATTEST_HAVE_POLICY
     _cleanup_(policy_boot_freep) struct policy_boot *pb = NULL;
     if (policy) {
         _cleanup_free_ char *err = NULL;
@@ -102,7 +97,6 @@ static void check_event_log(struct verifier *v, const struct attest_request *r,
         }
         firmware_pcrs = policy_boot_firmware_pcrs(pb);
     }
-#endif
     if (eventlog_replay(log, replay) < 0 ||
         eventlog_compare(replay, res->pcrs, firmware_pcrs, true, cmp) < 0) {
         attest_fail(res, "eventlog-replay", "the event log cannot be replayed");
@@ -114,7 +108,6 @@ static void check_event_log(struct verifier *v, const struct attest_request *r,
     }
     if (!policy)
         goto out;
-#if ATTEST_HAVE_POLICY
     struct eventlog_facts facts = {0};
     struct policy_result *pr = calloc(1, sizeof(*pr));
     if (!pr || eventlog_facts_extract(log, &facts) < 0 ||
@@ -126,9 +119,6 @@ static void check_event_log(struct verifier *v, const struct attest_request *r,
     if (pr)
         policy_result_done(pr);
     free(pr);
-#else
-    attest_fail(res, "policy-boot", "this verifier build has no policy engine");
-#endif
 out:
     free(replay);
     free(cmp);
@@ -204,7 +194,6 @@ static void check_ima(struct verifier *v, const struct attest_request *r, const 
         goto out;
     }
     if (policy) {
-#if ATTEST_HAVE_POLICY
         _cleanup_(policy_ima_freep) struct policy_ima *pi = NULL;
         _cleanup_free_ char *err = NULL;
         struct policy_result *pr = calloc(1, sizeof(*pr));
@@ -217,9 +206,6 @@ static void check_ima(struct verifier *v, const struct attest_request *r, const 
         if (pr)
             policy_result_done(pr);
         free(pr);
-#else
-        attest_fail(res, "policy-ima", "this verifier build has no policy engine");
-#endif
     }
     res->ima_count = (int64_t)ir->verified;
     free(res->ima_state);

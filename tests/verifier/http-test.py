@@ -243,7 +243,7 @@ def run(v, tmp):
     a.extend(10, h)
     r = verdict_fails(attestation_body(v, a, ima_log=b64(evil), ima_from=4), "policy-ima",
                       "IMA entry not in policy")
-    check(any("/tmp/evil" in c["message"] or "no policy engine" in c["message"]
+    check(any("/tmp/evil" in c["message"]
               for c in r.get("failed_checks", [])), "the violation names the path")
     # An entry whose path was changed after it was measured.
     job2, h = ima_ng_entry("/usr/bin/job2", hashlib.sha256(b"job2").digest())
