@@ -88,5 +88,8 @@ stderr_has "not made for this AK and EK"
 tools tpm2_createek -c ek2.ctx -G ecc -u ek-ecc.pub >/dev/null
 tpm2_makecredential -T none -u ek-ecc.pub -s secret -n "$(hexof ours/ak.name)" -o cred3 >/dev/null
 expect_rc 1 "$ATTESTD" ak activate --dir ours --credential cred3
+# tpm2_createek's ECC EK is our L-2 template's key.
+expect_rc 0 "$ATTESTD" ak create --dir l2 --ek L-2 --alg "$alg"
+cmp -s ek-ecc.pub l2/ek.pub || fail "tpm2_createek -G ecc differs from our L-2 EK"
 assert_tpm_clean
 echo "ok: interop $alg"
