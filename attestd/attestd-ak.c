@@ -24,7 +24,7 @@ static void usage(FILE *f)
             "Usage: attestd ak create --dir DIR [--alg rsa|ecc] [--ek L-1|L-2|H-3]\n"
             "                         [--ek-cert FILE] [--tcti T]\n"
             "       attestd ak load --dir DIR [--context FILE] [--tcti T]\n"
-            "       attestd ak activate --dir DIR --credential FILE [--context FILE] [--tcti T]\n"
+            "       attestd ak activate --dir DIR --credential FILE [--tcti T]\n"
             "\n"
             "create    create the EK (or reuse the persistent one) and an AK under it; write\n"
             "          DIR/ak.pub, ak.priv (0600), ak.name, ek.pub and ek.crt (from the TPM's NV\n"
