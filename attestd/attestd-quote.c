@@ -139,6 +139,11 @@ int attestd_quote(int argc, char **argv)
     attestd_log_commands(t, from_context ? "quote-context" : "quote-blobs");
     if (r == 0)
         r = write_outputs(a.out, q);
+    if (r == -EOPNOTSUPP) {
+        fprintf(stderr, "attestd: quote: the TPM has no PCR bank or PCR selected by '%s'\n",
+                a.pcrs);
+        return ATTESTD_EXIT_USAGE;
+    }
     if (r < 0)
         return attestd_fail(r, "quote");
     printf("quoted %s with the AK from its %s (%zu TPM commands, +%zu resent on TPM RETRY)\n",

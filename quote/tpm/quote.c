@@ -45,8 +45,10 @@ int tpm_pcr_read(struct tpm_ctx *t, const TPML_PCR_SELECTION *sel, struct pcr_va
         TPML_DIGEST *out = NULL;
         int r = tpm_esys_pcr_read(t, &left, &out_sel, &out);
         /* The TPM answers in selection order, the first <= 8 selected PCRs. */
-        if (r == 0 && (!selection_remove(&left, out_sel) || out->count == 0 ||
-                       out->count > want - ret->count))
+        /* Nothing returned: the rest selects a bank or PCR this TPM does not have. */
+        if (r == 0 && (out->count == 0 || !selection_remove(&left, out_sel)))
+            r = -EOPNOTSUPP;
+        if (r == 0 && out->count > want - ret->count)
             r = ATT_E_TPM;
         for (UINT32 i = 0; r == 0 && i < out->count; i++)
             ret->digests[ret->count++] = out->digests[i];

@@ -11,7 +11,8 @@
 /*
  * PCR_Read of any selection: the TPM returns at most 8 digests per call, so
  * a selection of n PCRs costs ceil(n/8) commands. A bank the TPM does not
- * have (or a PCR it does not implement) is ATT_E_TPM, never an endless loop.
+ * have allocated (or a PCR it does not implement) is -EOPNOTSUPP, never an
+ * endless loop.
  */
 int tpm_pcr_read(struct tpm_ctx *t, const TPML_PCR_SELECTION *sel, struct pcr_values *ret);
 

@@ -16,6 +16,18 @@ stderr_has "no TPM reachable"
 expect_rc 3 "$ATTESTD" ak create --dir x --tcti device:/dev/nonexistent-tpm
 stderr_has "no TPM reachable"
 
+step "bad arguments"
+expect_rc 2 quote --dir ak --pcrs sha384:0
+stderr_has "no PCR bank or PCR"
+expect_rc 2 quote --dir ak --pcrs sha256:0-24
+expect_rc 2 "$ATTESTD" quote --dir ak --nonce xyz --out q
+expect_rc 2 "$ATTESTD" quote --dir ak --nonce "$(openssl rand -hex 65)" --out q
+expect_rc 2 "$ATTESTD" ak create --dir x --alg dsa
+expect_rc 2 "$ATTESTD" ak create --dir x --ek L-9
+expect_rc 2 "$ATTESTD" ak frobnicate --dir x
+expect_rc 2 "$ATTESTD" ak activate --dir ak
+assert_tpm_clean
+
 step "truncated and damaged blobs"
 damage() { # damage NAME FILE: copy ak to NAME with FILE replaced by stdin
     rm -rf "$1"
