@@ -167,8 +167,9 @@ static int cmdline_fact(struct eventlog_facts *f, const struct eventlog_event *e
 {
     static const char prefix[] = "kernel_cmdline: ", old_prefix[] = "grub_kernel_cmdline ";
     size_t n = grub_prefix_len(ev);
-    if (ev->pcr != 8 || (n != sizeof(prefix) - 1 && n != sizeof(old_prefix) - 1) ||
-        (memcmp(ev->data, prefix, n) != 0 && memcmp(ev->data, old_prefix, n) != 0))
+    bool is_cmdline = (n == sizeof(prefix) - 1 && memcmp(ev->data, prefix, n) == 0) ||
+                      (n == sizeof(old_prefix) - 1 && memcmp(ev->data, old_prefix, n) == 0);
+    if (ev->pcr != 8 || !is_cmdline)
         return 0;
     if (f->n_cmdlines >= sizeof(f->cmdlines) / sizeof(f->cmdlines[0]))
         return 0;

@@ -19,6 +19,7 @@ static void build(struct logbuf *b, uint8_t secure_boot)
 {
     uint8_t var[128];
     static const char cmd[] = "kernel_cmdline: /vmlinuz root=/dev/sda1 ro";
+    static const char old[] = "grub_kernel_cmdline /vmlinuz-old ro";
 
     memset(b, 0, sizeof(*b));
     lb_spec_id(b);
@@ -29,6 +30,8 @@ static void build(struct logbuf *b, uint8_t secure_boot)
     for (uint32_t p = 0; p < 8; p++)
         lb_event(b, p, EV_SEPARATOR, sep, 4, sep, 4);
     lb_event(b, 8, EV_IPL, cmd + 16, sizeof(cmd) - 17, cmd, sizeof(cmd));
+    /* RHEL's GRUB: older prefix, the NUL is hashed */
+    lb_event(b, 8, EV_IPL, old + 20, sizeof(old) - 20, old, sizeof(old));
 }
 
 static void test_parse_replay(void **state)
@@ -39,7 +42,7 @@ static void test_parse_replay(void **state)
     assert_int_equal(eventlog_parse(b.buf, b.len, &log, NULL), 0);
     assert_true(log->crypto_agile);
     assert_int_equal(log->n_algs, 2);
-    assert_int_equal(log->n_events, 1 + 1 + 1 + 1 + 8 + 1);
+    assert_int_equal(log->n_events, 1 + 1 + 1 + 1 + 8 + 2);
     assert_true(log->has_startup_locality);
     assert_int_equal(log->startup_locality, 3);
 
@@ -67,8 +70,9 @@ static void test_parse_replay(void **state)
     assert_int_equal(f.secure_boot, EVENTLOG_ON);
     assert_int_equal(f.separators, 0xFF);
     assert_int_equal(f.n_unbound, 0);
-    assert_int_equal(f.n_cmdlines, 1);
+    assert_int_equal(f.n_cmdlines, 2);
     assert_string_equal(f.cmdlines[0], "/vmlinuz root=/dev/sda1 ro");
+    assert_string_equal(f.cmdlines[1], "/vmlinuz-old ro");
     eventlog_facts_done(&f);
     free(r);
     eventlog_free(log);
