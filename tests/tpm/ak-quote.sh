@@ -82,4 +82,19 @@ expect_rc 0 "$ATTESTD" quote --dir ak --nonce "$nonce" --pcrs sha256:0-7 --out q
     fail "8-PCR quote sent '$(last_commands quote-context)'"
 checkquote ak q3 "$nonce" || fail "tpm2_checkquote refused the 8-PCR quote"
 assert_tpm_clean
+
+step "credential activation under the $ek EK"
+head -c 32 /dev/urandom > secret
+tpm2_makecredential -T none -u ak/ek.pub -s secret -n "$(hexof ak/ak.name)" -o cred >/dev/null 2>&1
+got=$("$ATTESTD" ak activate --dir ak --credential cred)
+[ "$got" = "$(hexof secret)" ] || fail "activate under $ek gave '$got'"
+want="ReadPublic StartAuthSession PolicySecret"
+[ "$ek" = H-3 ] && want="$want PolicyOR"
+[ "$ek" = L-2 ] && want="ReadPublic CreatePrimary StartAuthSession PolicySecret"
+want="$want Load StartAuthSession StartAuthSession PolicySecret"
+[ "$ek" = H-3 ] && want="$want PolicyOR"
+want="$want ActivateCredential FlushContext"
+[ "$ek" = L-2 ] && want="$want FlushContext"
+[ "$(last_commands ak-activate)" = "$want" ] || fail "activate sent '$(last_commands ak-activate)', expected '$want'"
+assert_tpm_clean
 echo "ok: $alg AK under $ek EK"

@@ -97,6 +97,20 @@ export ATTESTD nonce
     [ -z "$(tpm2_getcap handles-loaded-session | grep 0x || true)" ] || { echo "session left"; exit 1; }
 ' chip-b "$T" || fail "chip B"
 
+step "TPM in dictionary-attack lockout"
+# shellcheck disable=SC2016 # expanded by the inner shell
+"$SWTPM_RUN" -- bash -euc '
+    cd "$1"
+    "$ATTESTD" ak create --dir lk > /dev/null
+    tpm2_dictionarylockout -s -n 1 -t 600 -l 600 > /dev/null
+    tpm2_createprimary -C o -p right -c p.ctx > /dev/null
+    tpm2_create -C p.ctx -P wrong -u x.pub -r x.priv > /dev/null 2>&1 && exit 1
+    tpm2_flushcontext -t
+    rc=0; "$ATTESTD" quote --dir lk --nonce 00 --out ql 2> err || rc=$?
+    [ $rc = 5 ] || { cat err; echo "lockout: exit $rc, expected 5"; exit 1; }
+    grep -q "lockout" err || { cat err; exit 1; }
+' lockout "$T" || fail "lockout"
+
 step "TPM killed in the middle of an operation"
 # Through a proxy TCTI that kills swtpm after N commands: a fresh chip A each time.
 killed() { # killed N LABEL ATTESTD-ARGS...: swtpm dies after N commands
