@@ -208,7 +208,15 @@ int ima_parse(const uint8_t *buf, size_t len, struct ima_list **ret, size_t *ret
     l->big_endian = detect_big_endian(buf, len);
 
     struct ima_reader r = {.buf = l->buf, .len = len, .big_endian = l->big_endian};
-    size_t cap = 0;
+    /*
+     * An entry takes at least 64 bytes in practice: size the array for that up
+     * front (pages never touched cost nothing) instead of growing and copying
+     * it; a list of smaller entries still grows by doubling.
+     */
+    size_t cap = len / 64 < 16 ? 16 : (len / 64 > (1u << 20) ? (1u << 20) : len / 64);
+    l->entries = reallocarray(NULL, cap, sizeof(*l->entries));
+    if (!l->entries)
+        return -ENOMEM;
     while (r.pos < r.len) {
         struct ima_entry e = {0};
         size_t at = r.pos;
@@ -224,7 +232,7 @@ int ima_parse(const uint8_t *buf, size_t len, struct ima_list **ret, size_t *ret
             return -EBADMSG;
         }
         if (l->n_entries == cap) {
-            size_t ncap = cap ? cap * 2 : 256;
+            size_t ncap = cap * 2;
             struct ima_entry *n = reallocarray(l->entries, ncap, sizeof(*n));
             if (!n)
                 return -ENOMEM;
