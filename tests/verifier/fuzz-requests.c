@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libFuzzer target: every request body parser of the verifier's API. The first
+ * byte picks the parser, the rest is the body, as the HTTP layer hands it over.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "requests.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    const char *body = (const char *)data + 1;
+    size_t len = size - 1;
+    struct req_error e = {0};
+    switch (data[0] % 6) {
+    case 0: {
+        struct enroll_request r;
+        if (parse_enroll_request(body, len, &r, &e) == 0)
+            enroll_request_done(&r);
+        break;
+    }
+    case 1: {
+        struct activate_request r = {0};
+        if (parse_activate_request(body, len, &r, &e) == 0)
+            activate_request_done(&r);
+        break;
+    }
+    case 2: {
+        struct ak_request r;
+        (void)parse_ak_request(body, len, &r, &e);
+        break;
+    }
+    case 3: {
+        struct attest_request *r = malloc(sizeof(*r));
+        if (r && parse_attest_request(body, len, r, &e) == 0)
+            attest_request_done(r);
+        free(r);
+        break;
+    }
+    case 4: {
+        struct proof_request r;
+        if (parse_proof_request(body, len, &r, &e) == 0)
+            proof_request_done(&r);
+        break;
+    }
+    default: {
+        struct policy_request r;
+        if (parse_policy_request(body, len, &r, &e) == 0)
+            policy_request_done(&r);
+        break;
+    }
+    }
+    /* A refusal always names a NUL-terminated message. */
+    if (memchr(e.message, 0, sizeof(e.message)) == NULL)
+        abort();
+    return 0;
+}
