@@ -139,6 +139,13 @@ int attestd_quote(int argc, char **argv)
     attestd_log_commands(t, from_context ? "quote-context" : "quote-blobs");
     if (r == 0)
         r = write_outputs(a.out, q);
+    if (r == -EAGAIN) {
+        fprintf(stderr,
+                "attestd: quote: PCRs kept changing between Quote and PCR_Read (%d "
+                "attempts)\n",
+                TPM_QUOTE_ATTEMPTS);
+        return ATTESTD_EXIT_FAILED;
+    }
     if (r == -EOPNOTSUPP) {
         fprintf(stderr, "attestd: quote: the TPM has no PCR bank or PCR selected by '%s'\n",
                 a.pcrs);

@@ -97,6 +97,27 @@ export ATTESTD nonce
     [ -z "$(tpm2_getcap handles-loaded-session | grep 0x || true)" ] || { echo "session left"; exit 1; }
 ' chip-b "$T" || fail "chip B"
 
+step "a PCR changes between Quote and PCR_Read (IMA does this at any time)"
+# The proxy extends PCR 10 right after the TPM answers the first Quote: the
+# values read no longer hash to the quote's pcrDigest, attestd quotes again.
+port=${ATTEST_TCTI##*port=}
+expect_rc 0 quote --dir ak --context /nonexistent --tcti "cmd:python3 $here/tpm-proxy.py --port $port --extend-after-quotes 1"
+[ "$(last_commands quote-blobs | grep -o Quote | wc -l)" = 2 ] || fail "no second quote: $(last_commands quote-blobs)"
+checkquote ak q "$nonce" || fail "the retried quote is refused"
+tools tpm2_pcrread sha256:10 -o pcr10.now >/dev/null
+python3 - q/quote.pcrs pcr10.now <<'PY' || fail "quote.pcrs does not hold the extended PCR 10"
+import sys
+f, now = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+# sha256:0-10 -> block 2 holds PCRs 8, 9, 10; PCR 10 is its third digest.
+off = 136 + 532 + 4 + 66 * 2
+sys.exit(0 if f[off + 2: off + 34] == now else 1)
+PY
+# PCR 10 moving after every quote: bounded (3 attempts), then a clear error.
+expect_rc 1 quote --dir ak --context /nonexistent --tcti "cmd:python3 $here/tpm-proxy.py --port $port --extend-after-quotes 3"
+stderr_has "PCRs kept changing"
+[ "$(last_commands quote-blobs | grep -o Quote | wc -l)" = 3 ] || fail "not 3 quotes: $(last_commands quote-blobs)"
+assert_tpm_clean
+
 step "TPM in dictionary-attack lockout"
 # shellcheck disable=SC2016 # expanded by the inner shell
 "$SWTPM_RUN" -- bash -euc '
