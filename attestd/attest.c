@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -17,6 +18,7 @@
 #include "error.h"
 #include "file-io.h"
 #include "hex.h"
+#include "ima.h"
 #include "pcr-selection.h"
 #include "quote.h"
 #include "status.h"
@@ -40,6 +42,7 @@ struct exchange {
     bool from_context;
     size_t tpm_commands;
     char tpm_command_list[256];
+    uint64_t ima_from; /* first IMA entry sent */
     struct api_attestation reply;
     struct verdict verdict;
     bool verdict_ok;
@@ -150,7 +153,9 @@ static int tpm_side(struct exchange *x, const TPML_PCR_SELECTION *sel)
     r = ak_dir_load(t, ctx->cfg.state_dir, ctx_path, ek_template(&ctx->cfg), &ak, &x->from_context);
     if (r == 0 && !x->from_context) {
         /* Cold path: refresh the cache so that the next attestation is the fast one. */
-        int k = context_save_file(t, ak, ctx_path);
+        int k = mkdir(ctx->cfg.run_dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
+        if (k == 0)
+            k = context_save_file(t, ak, ctx_path);
         if (k < 0 && ctx->verbose)
             agent_log("attest", "cannot save the AK context to '%s': %s", ctx_path,
                       att_strerror(k));
@@ -189,6 +194,29 @@ static int read_optional(struct exchange *x, const char *what, const char *path,
     return 0;
 }
 
+/*
+ * Incremental IMA: the verifier has verified the first ima_offset entries of
+ * this boot's list; send only the ones after (ima_from = ima_offset). When the
+ * list does not parse here, is shorter (a new boot) or has nothing new, send it
+ * whole: the verifier judges it either way.
+ */
+static void ima_increment(const struct exchange *x, const uint8_t *ima, size_t ima_len,
+                          size_t *ret_start, uint64_t *ret_from)
+{
+    *ret_start = 0;
+    *ret_from = 0;
+    uint64_t off = x->nonce.ima_offset;
+    if (!ima || off == 0)
+        return;
+    _cleanup_(ima_list_freep) struct ima_list *l = NULL;
+    size_t bad = 0;
+    /* No new entry: the API takes no empty delta; the whole list is always valid. */
+    if (ima_parse(ima, ima_len, &l, &bad) < 0 || off >= l->n_entries)
+        return;
+    *ret_start = l->entries[off].offset;
+    *ret_from = off;
+}
+
 static int post_attestation(struct exchange *x)
 {
     struct agent_ctx *ctx = x->ctx;
@@ -208,9 +236,14 @@ static int post_attestation(struct exchange *x)
         snprintf(x->msg, sizeof(x->msg), "cannot marshal the quote signature");
         return AGENT_EXIT_LOCAL;
     }
+    size_t ima_start;
+    uint64_t ima_from;
+    ima_increment(x, ima, ima_len, &ima_start, &ima_from);
+    x->ima_from = ima_from;
     _cleanup_free_ char *body = api_attestation_request(
         x->ak_name, x->nonce.nonce_b64, x->quote->attest.attestationData, x->quote->attest.size,
-        sig, sig_len, &x->quote->values, event_log, event_log_len, ima, ima_len, 0);
+        sig, sig_len, &x->quote->values, event_log, event_log_len, ima ? ima + ima_start : NULL,
+        ima_len - ima_start, ima_from);
     if (!body) {
         snprintf(x->msg, sizeof(x->msg), "out of memory");
         return AGENT_EXIT_LOCAL;
@@ -317,6 +350,7 @@ static void write_status(struct exchange *x, int e)
         json_object_set_new(s, "failed_checks", failed_checks_json(x));
         if (x->verdict.subject)
             json_object_set_new(s, "machine_id", json_string(x->verdict.subject));
+        json_object_set_new(s, "ima_from", json_integer((json_int_t)x->ima_from));
         if (x->reply.has_ima_verified)
             json_object_set_new(s, "ima_verified", json_integer((json_int_t)x->reply.ima_verified));
     }
@@ -325,9 +359,14 @@ static void write_status(struct exchange *x, int e)
         json_object_set_new(s, "tpm_commands", json_integer((json_int_t)x->tpm_commands));
         json_object_set_new(s, "tpm_command_list", json_string(x->tpm_command_list));
     }
-    /* Only a verified pass leaves a verdict for the gated service. */
-    int r = e == AGENT_EXIT_PASS ? status_write_verdict(ctx->cfg.run_dir, x->reply.verdict)
-                                 : status_remove_verdict(ctx->cfg.run_dir);
+    /* Only a verified pass leaves a verdict for the gated service; a refusal or a local
+     * failure removes the previous one. An unreachable verifier leaves it: it expires on its
+     * own, and attestd watch decides after its grace period. */
+    int r = 0;
+    if (e == AGENT_EXIT_PASS)
+        r = status_write_verdict(ctx->cfg.run_dir, x->reply.verdict);
+    else if (e != AGENT_EXIT_UNREACHABLE)
+        r = status_remove_verdict(ctx->cfg.run_dir);
     if (r == 0)
         r = status_write(ctx->cfg.run_dir, s);
     if (r < 0)

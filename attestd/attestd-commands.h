@@ -14,6 +14,7 @@ int attestd_attest(int argc, char **argv);
 int attestd_enroll(int argc, char **argv);
 int attestd_boot_prepare(int argc, char **argv);
 int attestd_sign(int argc, char **argv);
+int attestd_watch(int argc, char **argv);
 int attestd_ak(int argc, char **argv);
 int attestd_quote(int argc, char **argv);
 
@@ -25,6 +26,7 @@ int attestd_quote(int argc, char **argv);
     {"enroll", "enroll EK and AK with the verifier", attestd_enroll}, \
     {"boot-prepare", "initramfs: check the TPM identity, save the AK context", attestd_boot_prepare}, \
     {"sign", "sign a verifier challenge with the AK (proof of possession)", attestd_sign}, \
+    {"watch", "daemon: re-attest periodically, stop the gate on failure", attestd_watch}, \
     {"ak", "create the AK, load it, activate a credential", attestd_ak}, \
     {"quote", "quote PCRs with a nonce (tpm2-tools file formats)", attestd_quote}, \
 
