@@ -86,6 +86,11 @@ static int ima_generate(const char *path)
         fprintf(stderr, "attestctl: out of memory\n");
         return ATTESTCTL_EXIT_USAGE;
     }
+    if (strstr(out, "\"digests\": {}")) {
+        fprintf(stderr, "attestctl: '%s' has no file measurement: the policy would be empty\n",
+                path);
+        return ATTESTCTL_EXIT_FAILED;
+    }
     printf("%s\n", out);
     return ATTESTCTL_EXIT_OK;
 }
