@@ -22,14 +22,15 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: attestd ak create --dir DIR [--alg rsa|ecc] [--ek L-1|L-2|H-3]\n"
-            "                         [--ek-cert FILE] [--tcti T]\n"
+            "                         [--ek-cert FILE] [--force] [--tcti T]\n"
             "       attestd ak load --dir DIR [--context FILE] [--tcti T]\n"
             "       attestd ak activate --dir DIR --credential FILE [--tcti T]\n"
             "\n"
             "create    create the EK (or reuse the persistent one) and an AK under it; write\n"
             "          DIR/ak.pub, ak.priv (0600), ak.name, ek.pub and ek.crt (from the TPM's NV\n"
             "          index, or --ek-cert FILE, PEM or DER) in tpm2-tools formats.\n"
-            "          --alg: AK algorithm (default rsa); --ek: EK template (default L-1).\n"
+            "          --alg: AK algorithm (default rsa); --ek: EK template (default L-1);\n"
+            "          --force: replace the AK DIR already holds.\n"
             "load      load the AK of DIR under its EK and save its context to FILE\n"
             "          (default DIR/ak.ctx, tpm2-tools -c format): later quotes need only\n"
             "          ContextLoad + Quote + PCR_Read.\n"
@@ -42,6 +43,7 @@ struct ak_args {
     const char *dir, *tcti, *ek_cert, *context, *credential;
     enum tpm_ak_alg alg;
     enum tpm_ek_template ek;
+    bool force;
 };
 
 static int parse_args(int argc, char **argv, struct ak_args *a)
@@ -54,6 +56,7 @@ static int parse_args(int argc, char **argv, struct ak_args *a)
         {"tcti", required_argument, NULL, 'T'},
         {"context", required_argument, NULL, 'c'},
         {"credential", required_argument, NULL, 'i'},
+        {"force", no_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -88,6 +91,9 @@ static int parse_args(int argc, char **argv, struct ak_args *a)
         case 'i':
             a->credential = optarg;
             break;
+        case 'f':
+            a->force = true;
+            break;
         case 'h':
             usage(stdout);
             return -1;
@@ -112,6 +118,12 @@ static int open_tpm(const struct ak_args *a, struct tpm_ctx **t)
 
 static int ak_create(const struct ak_args *a)
 {
+    /* An enrolled AK is not replaced by mistake. */
+    if (!a->force && ak_dir_has_ak(a->dir)) {
+        fprintf(stderr, "attestd: ak create: '%s' already holds an AK (--force replaces it)\n",
+                a->dir);
+        return ATTESTD_EXIT_USAGE;
+    }
     _cleanup_tpm_ struct tpm_ctx *t = NULL;
     int e = open_tpm(a, &t);
     if (e)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -101,6 +102,27 @@ static int write_ek_cert(struct tpm_ctx *t, const char *dir, enum tpm_ek_templat
     return r;
 }
 
+bool ak_dir_has_ak(const char *dir)
+{
+    _cleanup_free_ char *p = ak_dir_path(dir, AK_DIR_AK_PUB);
+    return p && access(p, F_OK) == 0;
+}
+
+/* Files of an earlier AK that must not outlive it: its saved context and an
+ * EK certificate the new run may not write. */
+static int remove_stale(const char *dir)
+{
+    static const char *const names[] = {AK_DIR_AK_CTX, AK_DIR_EK_CRT};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        _cleanup_free_ char *p = ak_dir_path(dir, names[i]);
+        if (!p)
+            return -ENOMEM;
+        if (unlink(p) < 0 && errno != ENOENT)
+            return -errno;
+    }
+    return 0;
+}
+
 int ak_dir_create(struct tpm_ctx *t, const char *dir, enum tpm_ek_template ek_tpl,
                   enum tpm_ak_alg alg, const char *ek_cert_file, struct ak_dir_created *ret)
 {
@@ -122,6 +144,8 @@ int ak_dir_create(struct tpm_ctx *t, const char *dir, enum tpm_ek_template ek_tp
         r = k;
     if (r == 0)
         r = blob_public_name(&ak_pub, &c.ak_name);
+    if (r == 0)
+        r = remove_stale(dir);
     if (r == 0)
         r = write_blob_files(dir, &ak_pub, &ak_priv, &c.ak_name, &ek.pub);
     OPENSSL_cleanse(&ak_priv, sizeof(ak_priv));

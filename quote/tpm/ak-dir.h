@@ -34,9 +34,14 @@ struct ak_dir_created {
  * Create the EK (or reuse the persistent one), the AK under it, and write the
  * directory (created 0700 if missing). ek_cert_file: a PEM or DER
  * certificate to store as ek.crt instead of the NV one (NULL: NV if present).
+ * An AK already in dir is replaced, and its ak.ctx and ek.crt removed
+ * (callers decide whether replacing is wanted: see ak_dir_has_ak()).
  */
 int ak_dir_create(struct tpm_ctx *t, const char *dir, enum tpm_ek_template ek_tpl,
                   enum tpm_ak_alg alg, const char *ek_cert_file, struct ak_dir_created *ret);
+
+/* dir holds an AK (ak.pub exists). */
+bool ak_dir_has_ak(const char *dir);
 
 /*
  * Load the AK of dir from its blobs under the EK ek.pub names (or

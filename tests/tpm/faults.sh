@@ -26,6 +26,15 @@ expect_rc 2 "$ATTESTD" ak create --dir x --alg dsa
 expect_rc 2 "$ATTESTD" ak create --dir x --ek L-9
 expect_rc 2 "$ATTESTD" ak frobnicate --dir x
 expect_rc 2 "$ATTESTD" ak activate --dir ak
+# An existing AK (maybe enrolled) is replaced only on request, with its stale context.
+cp -a ak keep
+expect_rc 0 "$ATTESTD" ak load --dir keep
+expect_rc 2 "$ATTESTD" ak create --dir keep
+stderr_has "already holds an AK"
+cmp -s ak/ak.pub keep/ak.pub || fail "ak create without --force changed the AK"
+expect_rc 0 "$ATTESTD" ak create --dir keep --force
+cmp -s ak/ak.pub keep/ak.pub && fail "--force did not replace the AK"
+[ ! -e keep/ak.ctx ] || fail "the replaced AK's context is still there"
 assert_tpm_clean
 
 step "truncated and damaged blobs"
