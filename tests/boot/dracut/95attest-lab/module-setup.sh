@@ -1,0 +1,37 @@
+#!/bin/bash
+# 95attest-lab: the boot lab's initramfs glue (tests only, never installed).
+# - root=overlay: the read-only root image (virtio disk, serial "attestroot")
+#   under a tmpfs upper layer, so every boot starts from the same disk;
+# - the per-boot payload disk (serial "attestpayload"): files copied over the
+#   real root before switch-root (a test's changes to the disk: an attacker's
+#   script, a masked generator), the disk itself is not measured, as on a
+#   real machine;
+# - any emergency in the initramfs reports on the second serial port and
+#   powers off, so a failing boot ends at once instead of at QEMU's timeout.
+
+check() { return 255; } # only when asked for (-m attest-lab)
+
+depends() {
+    echo systemd systemd-initrd
+    return 0
+}
+
+installkernel() {
+    hostonly='' instmods virtio_pci virtio_blk virtio_net ext4 overlay
+}
+
+install() {
+    inst_multiple mount umount mkdir cp rm cat tr sed modprobe
+    inst_hook cmdline 90 "$moddir/attest-lab-root.sh"
+    inst_script "$moddir/attest-lab-mount" /usr/libexec/attest-lab/mount
+    inst_script "$moddir/attest-lab-emergency" /usr/libexec/attest-lab/emergency
+    inst_simple "$moddir/attest-lab-lower.service" "$systemdsystemunitdir/attest-lab-lower.service"
+    inst_simple "$moddir/attest-lab-payload.service" "$systemdsystemunitdir/attest-lab-payload.service"
+    inst_simple "$moddir/sysroot-attest-lab.conf" "$systemdsystemunitdir/sysroot.mount.d/attest-lab.conf"
+    local u
+    for u in emergency.service dracut-emergency.service; do
+        inst_simple "$moddir/emergency-attest-lab.conf" "$systemdsystemunitdir/$u.d/attest-lab.conf"
+    done
+    $SYSTEMCTL -q --root "$initdir" add-wants initrd-root-fs.target attest-lab-lower.service
+    $SYSTEMCTL -q --root "$initdir" add-wants initrd.target attest-lab-payload.service
+}
