@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2154 # moddir, initdir, systemdsystemunitdir, SYSTEMCTL come from dracut
 # 95attest-lab: the boot lab's initramfs glue (tests only, never installed).
 # - root=overlay: the read-only root image (virtio disk, serial "attestroot")
 #   under a tmpfs upper layer, so every boot starts from the same disk;
