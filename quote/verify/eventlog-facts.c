@@ -147,9 +147,15 @@ static void driver_config_fact(struct eventlog_facts *f, const struct eventlog_e
     struct efi_var v;
     if (ev->pcr != 7 || efi_var_parse(ev, &v) < 0)
         return;
-    if (efi_var_name_is(&v, "SecureBoot"))
-        f->secure_boot = (v.value_len >= 1 && v.value[0] == 1) ? EVENTLOG_ON : EVENTLOG_OFF;
-    else if (efi_var_name_is(&v, "PK"))
+    if (efi_var_name_is(&v, "SecureBoot")) {
+        enum eventlog_tristate sb =
+            (v.value_len >= 1 && v.value[0] == 1) ? EVENTLOG_ON : EVENTLOG_OFF;
+        /* Measured twice with different values: trust neither. */
+        if (f->secure_boot_seen && f->secure_boot != sb)
+            f->secure_boot_conflict = true;
+        f->secure_boot_seen = true;
+        f->secure_boot = f->secure_boot_conflict ? EVENTLOG_UNKNOWN : sb;
+    } else if (efi_var_name_is(&v, "PK"))
         f->pk = (long)i;
     else if (efi_var_name_is(&v, "KEK"))
         f->kek = (long)i;
@@ -196,6 +202,15 @@ int eventlog_facts_extract(const struct eventlog *log, struct eventlog_facts *f)
         const struct eventlog_event *ev = &log->events[i];
         if (ev->type == EV_NO_ACTION)
             continue;
+        /* The event type is not bound by the digest: a GRUB text in PCR 8 counts
+         * as a command line whatever type the log claims, when its text binds. */
+        if (ev->pcr == 8 && ev->type != EV_IPL && ipl_grub_binds(ev)) {
+            int k = cmdline_fact(f, ev, i);
+            if (k < 0) {
+                eventlog_facts_done(f);
+                return k;
+            }
+        }
         if (ev->type == EV_EFI_BOOT_SERVICES_APPLICATION) {
             if (f->n_apps < EVENTLOG_MAX_APPS)
                 f->apps[f->n_apps++] = i;

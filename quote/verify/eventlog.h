@@ -233,7 +233,8 @@ enum eventlog_binding eventlog_event_data_bound(const struct eventlog_event *ev)
 enum eventlog_tristate { EVENTLOG_UNKNOWN = -1, EVENTLOG_OFF = 0, EVENTLOG_ON = 1 };
 
 struct eventlog_facts {
-    enum eventlog_tristate secure_boot; /* SecureBoot variable in PCR 7 */
+    enum eventlog_tristate secure_boot;          /* SecureBoot variable in PCR 7 */
+    bool secure_boot_seen, secure_boot_conflict; /* measured twice with different values */
     long pk, kek, db, dbx; /* event index of the variable's measurement, -1 when absent */
     uint32_t separators;   /* bit n: an EV_SEPARATOR was measured into PCR n */
     uint32_t n_apps;       /* EV_EFI_BOOT_SERVICES_APPLICATION events (index) */

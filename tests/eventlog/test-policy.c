@@ -132,6 +132,60 @@ static void test_boot_evaluate(void **state)
     eventlog_free(log);
 }
 
+/* The event type is not bound: retyping must not hide an application or a command line. */
+static void test_boot_type_not_trusted(void **state)
+{
+    struct logbuf b;
+    uint8_t var[64], on = 1, off = 0, d[32];
+    static const char cmd[] = "kernel_cmdline: /vmlinuz init=/bin/sh";
+    memset(&b, 0, sizeof(b));
+    lb_spec_id(&b);
+    lb_event(&b, 4, EV_EFI_ACTION, "Calling EFI Application from Boot Option", 40,
+             "Calling EFI Application from Boot Option", 40);
+    lb_event(&b, 4, EV_EFI_BOOT_SERVICES_APPLICATION, "shim", 4, "path", 4);
+    /* an application retyped as an action: its data does not hash to its digest */
+    lb_event(&b, 4, EV_EFI_ACTION, "evil", 4, "Exit Boot Services", 18);
+    lb_event(&b, 4, EV_SEPARATOR, "\0\0\0\0", 4, "\0\0\0\0", 4);
+    /* GRUB's command line retyped as a tag */
+    lb_event(&b, 8, EV_EVENT_TAG, cmd + 16, sizeof(cmd) - 17, cmd, sizeof(cmd));
+    /* SecureBoot measured twice, on then off */
+    size_t n = efi_var(var, "SecureBoot", &on, 1);
+    lb_event(&b, 7, EV_EFI_VARIABLE_DRIVER_CONFIG, var, n, var, n);
+    n = efi_var(var, "SecureBoot", &off, 1);
+    lb_event(&b, 7, EV_EFI_VARIABLE_DRIVER_CONFIG, var, n, var, n);
+
+    struct eventlog *log = NULL;
+    assert_int_equal(eventlog_parse(b.buf, b.len, &log, NULL), 0);
+    struct eventlog_replay *r = malloc(sizeof(*r));
+    assert_int_equal(eventlog_replay(log, r), 0);
+    struct eventlog_facts f;
+    assert_int_equal(eventlog_facts_extract(log, &f), 0);
+    assert_int_equal(f.secure_boot, EVENTLOG_UNKNOWN);
+    assert_int_equal(f.n_cmdlines, 1);
+    assert_string_equal(f.cmdlines[0], "/vmlinuz init=/bin/sh");
+
+    char shim[65], json[512];
+    EVP_Digest("shim", 4, d, NULL, EVP_sha256(), NULL);
+    hex(shim, d, 32);
+    snprintf(json, sizeof(json),
+             "{\"boot_apps\":[\"%s\"],\"cmdlines\":[\"/vmlinuz ro\"],\"secure_boot\":true}", shim);
+    struct policy_boot *p = NULL;
+    struct policy_result *res = calloc(1, sizeof(*res));
+    assert_int_equal(boot_parse(json, &p), 0);
+    assert_int_equal(policy_boot_evaluate(p, log, r, &f, res), 0);
+    assert_int_equal(res->n, 3);
+    assert_string_equal(res->items[0].check, "secure_boot");
+    assert_string_equal(res->items[1].check, "boot_app");
+    assert_string_equal(res->items[1].subject, "event 3 (PCR 4)");
+    assert_string_equal(res->items[2].check, "cmdline");
+    policy_result_done(res);
+    policy_boot_free(p);
+    free(res);
+    eventlog_facts_done(&f);
+    free(r);
+    eventlog_free(log);
+}
+
 static int ima_parse_policy(const char *json, struct policy_ima **p)
 {
     char *err = NULL;
@@ -254,11 +308,9 @@ static void test_cap(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_boot_parse_rejects),
-        cmocka_unit_test(test_boot_evaluate),
-        cmocka_unit_test(test_ima_parse_rejects),
-        cmocka_unit_test(test_ima_evaluate),
-        cmocka_unit_test(test_cap),
+        cmocka_unit_test(test_boot_parse_rejects),    cmocka_unit_test(test_boot_evaluate),
+        cmocka_unit_test(test_boot_type_not_trusted), cmocka_unit_test(test_ima_parse_rejects),
+        cmocka_unit_test(test_ima_evaluate),          cmocka_unit_test(test_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
