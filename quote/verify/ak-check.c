@@ -94,6 +94,8 @@ int ak_check_public(const TPMT_PUBLIC *ak, struct att_check *ret)
     r = tpm_pubkey_to_evp(ak, &pkey);
     if (r < 0)
         return fail(ret, "ak-key", "public key does not parse: %s", strerror(-r));
+    if (tpm_pubkey_check(pkey) < 0)
+        return fail(ret, "ak-key", "public key fails validation");
     att_check_pass(ret, "ak");
     return 0;
 }

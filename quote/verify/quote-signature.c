@@ -87,6 +87,12 @@ static int verify_with(EVP_PKEY *pkey, TPM2_ALG_ID scheme, const char *md, const
 int quote_signature_verify(const TPMT_PUBLIC *key, const TPMT_SIGNATURE *sig, const uint8_t *data,
                            size_t len, struct att_check *ret)
 {
+    return quote_signature_verify_with(key, NULL, sig, data, len, ret);
+}
+
+int quote_signature_verify_with(const TPMT_PUBLIC *key, EVP_PKEY *given, const TPMT_SIGNATURE *sig,
+                                const uint8_t *data, size_t len, struct att_check *ret)
+{
     TPM2_ALG_ID scheme;
     TPMI_ALG_HASH hash;
 
@@ -108,8 +114,9 @@ int quote_signature_verify(const TPMT_PUBLIC *key, const TPMT_SIGNATURE *sig, co
         return ATT_E_VERIFY;
     }
 
-    _cleanup_(EVP_PKEY_freep) EVP_PKEY *pkey = NULL;
-    int r = tpm_pubkey_to_evp(key, &pkey);
+    _cleanup_(EVP_PKEY_freep) EVP_PKEY *imported = NULL;
+    int r = given ? 0 : tpm_pubkey_to_evp(key, &imported);
+    EVP_PKEY *pkey = given ? given : imported;
     if (r < 0) {
         att_check_fail(ret, CHECK_NAME, "the key's public area is not a usable key (%s)",
                        strerror(-r));

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/evp.h>
 #include <tss2/tss2_tpm2_types.h>
 
 #include "check-result.h"
@@ -16,6 +17,9 @@
  */
 int quote_signature_verify(const TPMT_PUBLIC *key, const TPMT_SIGNATURE *sig, const uint8_t *data,
                            size_t len, struct att_check *ret);
+/* The same with the key already imported (tpm_pubkey_to_evp of key); NULL imports it. */
+int quote_signature_verify_with(const TPMT_PUBLIC *key, EVP_PKEY *pkey, const TPMT_SIGNATURE *sig,
+                                const uint8_t *data, size_t len, struct att_check *ret);
 
 /* The fixed signing scheme of a key (RSASSA/RSAPSS/ECDSA + hash); -EINVAL when none. */
 int quote_key_scheme(const TPMT_PUBLIC *key, TPM2_ALG_ID *ret_scheme, TPMI_ALG_HASH *ret_hash);

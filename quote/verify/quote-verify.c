@@ -252,8 +252,8 @@ int quote_verify(const struct quote_verify_input *in, struct quote_verify_result
     }
 
     /* 1. Nothing of the attest bytes is read before their signature holds. */
-    if (quote_signature_verify(in->ak_public, in->signature, in->attest, in->attest_len,
-                               &res->checks[QUOTE_CHECK_SIGNATURE]) < 0) {
+    if (quote_signature_verify_with(in->ak_public, in->ak_key, in->signature, in->attest,
+                                    in->attest_len, &res->checks[QUOTE_CHECK_SIGNATURE]) < 0) {
         skip_from(res, QUOTE_CHECK_MAGIC, QUOTE_CHECK_SIGNATURE);
         finish(res, in);
         return ATT_E_VERIFY;
@@ -263,9 +263,8 @@ int quote_verify(const struct quote_verify_input *in, struct quote_verify_result
     if (quote_key_scheme(in->ak_public, &scheme, &hash) < 0)
         return -EINVAL; /* cannot happen: the signature check resolved it */
 
+    res->hash_alg = hash;
     check_attested(in, res, hash);
     finish(res, in);
-    if (res->ok)
-        res->hash_alg = hash;
     return res->ok ? 0 : ATT_E_VERIFY;
 }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/evp.h>
 #include <tss2/tss2_tpm2_types.h>
 
 #include "check-result.h"
@@ -55,6 +56,12 @@ struct quote_verify_input {
     const TPM2B_DIGEST *pcr_values;
     size_t n_pcr_values;
     const TPMS_CLOCK_INFO *previous_clock; /* last accepted quote of this AK, or NULL */
+    /*
+     * Optional: ak_public already imported with tpm_pubkey_to_evp(), kept by the
+     * caller across quotes of the same AK (saves the key import per quote).
+     * ak_public stays required: the scheme and hash come from it.
+     */
+    EVP_PKEY *ak_key;
 };
 
 struct quote_verify_result {

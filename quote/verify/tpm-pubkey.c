@@ -90,12 +90,11 @@ static int pkey_fromdata(const char *type, OSSL_PARAM_BLD *bld, EVP_PKEY **ret)
         EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0)
         return -EBADMSG;
 
-    /* Refuse points off the curve and degenerate RSA keys before anyone uses them. */
-    _cleanup_(EVP_PKEY_CTX_freep) EVP_PKEY_CTX *chk = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-    if (!chk)
-        return -ENOMEM;
-    if (EVP_PKEY_public_check(chk) != 1)
-        return -EBADMSG;
+    /*
+     * EC: the import refuses points off the curve (EC_POINT_oct2point). The full
+     * key validation (tpm_pubkey_check) costs milliseconds for RSA: it runs once
+     * per key at enrollment, not per quote.
+     */
     *ret = TAKE_PTR(pkey);
     return 0;
 }
@@ -108,7 +107,8 @@ static int rsa_to_evp(const TPMT_PUBLIC *pub, EVP_PKEY **ret)
     uint16_t bits = pub->parameters.rsaDetail.keyBits;
 
     if (n->size == 0 || n->size > sizeof(n->buffer) || (size_t)bits != 8u * n->size ||
-        n->buffer[0] == 0)
+        n->buffer[0] == 0 || (n->buffer[n->size - 1] & 1) == 0 || (exponent & 1) == 0 ||
+        exponent < 3)
         return -EBADMSG;
 
     _cleanup_(BN_freep) BIGNUM *bn_n = BN_bin2bn(n->buffer, n->size, NULL);
@@ -160,4 +160,12 @@ int tpm_pubkey_to_evp(const TPMT_PUBLIC *pub, EVP_PKEY **ret)
     default:
         return -EOPNOTSUPP;
     }
+}
+
+int tpm_pubkey_check(EVP_PKEY *pkey)
+{
+    _cleanup_(EVP_PKEY_CTX_freep) EVP_PKEY_CTX *chk = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+    if (!chk)
+        return -ENOMEM;
+    return EVP_PKEY_public_check(chk) == 1 ? 0 : -EBADMSG;
 }

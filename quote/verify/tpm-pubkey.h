@@ -25,5 +25,12 @@ int tpm_signature_unmarshal(const uint8_t *buf, size_t len, TPMT_SIGNATURE *ret)
  */
 int tpm_pubkey_to_evp(const TPMT_PUBLIC *pub, EVP_PKEY **ret);
 
+/*
+ * Full public key validation (OpenSSL EVP_PKEY_public_check: RSA modulus not
+ * prime, no small factors; EC point of the right order). Milliseconds for RSA:
+ * run it once per key (ak_check_public does), not per signature.
+ */
+int tpm_pubkey_check(EVP_PKEY *pkey);
+
 /* OpenSSL group name of a TPM curve ("P-256", ...); NULL when unsupported. */
 const char *tpm_curve_ossl_name(TPM2_ECC_CURVE curve);
