@@ -347,6 +347,7 @@ class Mitm:
         self.upstream = upstream_port
         self.rewrite_request = None
         self.rewrite_response = None
+        self.status_override = None  # path -> HTTP status to answer instead, or None
         self.log = []
         proxy = self
 
@@ -379,7 +380,10 @@ class Mitm:
                     return
                 finally:
                     c.close()
-                if proxy.rewrite_response:
+                override = proxy.status_override(self.path) if proxy.status_override else None
+                if override:
+                    status, data = override, b'{"error": "storage unavailable"}'
+                elif proxy.rewrite_response:
                     try:
                         obj = json.loads(data)
                         new = proxy.rewrite_response(self.path, obj)

@@ -389,11 +389,131 @@ def scenario_down(tmp):
     check(3.0 <= a.elapsed < 3.0 + 10 + 5,
           f"after the bounded retry time (retry_total 3s; took {a.elapsed:.1f}s)")
     check("unreachable" in a.err, "the agent says the verifier is unreachable")
+    check(a.verdict_exists(), "the previous verdict is kept while the verifier is unreachable")
     s.v.start()
     rc = a.run("attest")
     check(rc == 0 and a.status()["result"] == "pass", "verifier back: the next attest passes")
-    # Back but answering 503 for a while: retried, then passes once it recovers.
     s.close()
+
+
+def scenario_overloaded(tmp):
+    """A verifier answering 503 for a while: retried with backoff, then a pass."""
+    s = Setup(tmp, via_proxy=True)
+    a = s.a
+    a.set(retry_total="20s", retry_initial="200ms", retry_max="400ms")
+    left = {"n": 4}
+
+    def busy(path):
+        if path == "/v1/nonces" and left["n"] > 0:
+            left["n"] -= 1
+            return 503
+        return None
+    s.proxy.status_override = busy
+    rc = a.run("attest", "--verbose")
+    check(rc == 0 and a.err.count("HTTP 503") >= 3,
+          f"503 x4 then a pass: retried ({a.err.count('HTTP 503')} retries logged)")
+    check(0.3 < a.elapsed < 10, f"with backoff between attempts ({a.elapsed:.1f}s)")
+    # Always 503: bounded.
+    left["n"] = 10 ** 6
+    a.set(retry_total="2s")
+    rc = a.run("attest")
+    check(rc == 2 and 2.0 <= a.elapsed < 8, f"503 for ever: exit 2 after retry_total ({rc}, "
+          f"{a.elapsed:.1f}s)")
+    s.close()
+
+
+def scenario_watch_grace(tmp):
+    """attestd watch with the verifier gone: tolerated for [attest] grace, then the unit stops."""
+    s = Setup(tmp)
+    a = s.a
+    a.set(interval="1s", grace="4s", retry_total="1s", retry_initial="200ms", retry_max="500ms")
+    with FakeSystemd(tmp) as sd:
+        watch = sd.start_watch(a)
+        check(sd.wait_note("READY=1", 30), "watch: READY=1 after the first pass")
+        s.v.stop()
+        t0 = time.time()
+        time.sleep(2)
+        check(watch.poll() is None and not sd.stopped(), "within the grace period: still running")
+        rc = sd.wait_exit(watch, 30)
+        took = time.time() - t0
+        check(rc == 2, f"past the grace period: exit 2 ({rc})")
+        check(4 <= took < 20, f"after about the grace period ({took:.1f}s, grace 4s)")
+        check(sd.stopped() == "StopUnit gate.service replace",
+              f"unreachable past the grace period counts as a failure: unit stopped "
+              f"({sd.stopped()!r})")
+    s.v.start()
+    s.close()
+
+
+class FakeSystemd:
+    """A private dbus-daemon with the FAKE systemd manager (fake-systemd-manager.c: this host
+    runs no systemd) and a notify socket; starts `attestd watch --user --unit gate.service`."""
+
+    def __init__(self, tmp):
+        self.tmp = tmp
+
+    def __enter__(self):
+        self.bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.address = self.bus.stdout.readline().decode().strip()
+        self.log = os.path.join(self.tmp, "stopunit.log")
+        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.address)
+        self.manager = subprocess.Popen(
+            [os.path.join(BUILD, "tests", "agent", "fake-systemd-manager"), self.log], env=env,
+            stdout=subprocess.PIPE)
+        assert self.manager.stdout.readline().strip() == b"ready"
+        self.notify_path = os.path.join(self.tmp, "notify.sock")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.notify_path)
+        self.notes = []
+        threading.Thread(target=self._listen, daemon=True).start()
+        self.watch = None
+        return self
+
+    def _listen(self):
+        while True:
+            try:
+                self.notes.append(self.sock.recv(4096).decode())
+            except OSError:
+                return
+
+    def start_watch(self, agent):
+        env = dict(agent.env(), DBUS_SESSION_BUS_ADDRESS=self.address,
+                   NOTIFY_SOCKET=self.notify_path, WATCHDOG_USEC="2000000")
+        self.watch = subprocess.Popen([os.path.join(BUILD, "attestd", "attestd"), "watch",
+                                       "--user", "--unit", "gate.service"], env=env,
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        return self.watch
+
+    def wait_note(self, what, timeout):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if any(what in n for n in self.notes):
+                return True
+            time.sleep(0.1)
+        return False
+
+    def wait_exit(self, proc, timeout):
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            rc = None
+        return rc
+
+    def stopped(self):
+        return open(self.log).read().strip() if os.path.exists(self.log) else ""
+
+    def __exit__(self, *exc):
+        if self.watch:
+            if self.watch.poll() is None:
+                self.watch.kill()
+                self.watch.wait()
+            out = self.watch.stdout.read().decode()
+            print("".join("  watch| " + l + "\n" for l in out.splitlines()), end="")
+        for p in (self.manager, self.bus):
+            p.terminate()
+            p.wait()
+        self.sock.close()
 
 
 # ------------------------------------------------------------------ 9. revoked machine
@@ -404,65 +524,19 @@ def scenario_revoked(tmp):
     a.set(interval="1s", grace="3s")
     check(a.run("attest") == 0, "machine attests before revocation")
 
-    # A session bus of our own with a FAKE systemd manager (no systemd on this host, see
-    # fake-systemd-manager.c), and a notify socket standing in for systemd's.
-    bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address"],
-                           stdout=subprocess.PIPE)
-    address = bus.stdout.readline().decode().strip()
-    stops = os.path.join(tmp, "stopunit.log")
-    env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address)
-    manager = subprocess.Popen([os.path.join(BUILD, "tests", "agent", "fake-systemd-manager"),
-                                stops], env=env, stdout=subprocess.PIPE)
-    check(manager.stdout.readline().strip() == b"ready", "fake manager owns org.freedesktop.systemd1")
-    notify_path = os.path.join(tmp, "notify.sock")
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(notify_path)
-    notes = []
-
-    def listen():
-        while True:
-            try:
-                notes.append(sock.recv(4096).decode())
-            except OSError:
-                return
-    threading.Thread(target=listen, daemon=True).start()
-
-    wenv = dict(a.env(), DBUS_SESSION_BUS_ADDRESS=address, NOTIFY_SOCKET=notify_path,
-                WATCHDOG_USEC="2000000")
-    watch = subprocess.Popen([os.path.join(BUILD, "attestd", "attestd"), "watch", "--user",
-                              "--unit", "gate.service"], env=wenv, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT)
-    try:
-        deadline = time.time() + 30
-        while time.time() < deadline and not any("READY=1" in n for n in notes):
-            time.sleep(0.1)
-        check(any("READY=1" in n for n in notes), "watch: READY=1 after the first pass")
+    with FakeSystemd(tmp) as sd:
+        watch = sd.start_watch(a)
+        check(sd.wait_note("READY=1", 30), "watch: READY=1 after the first pass")
         time.sleep(2.5)
-        check(any("WATCHDOG=1" in n for n in notes), "watch: watchdog pings")
-        check(watch.poll() is None and not os.path.exists(stops),
+        check(sd.wait_note("WATCHDOG=1", 1), "watch: watchdog pings")
+        check(watch.poll() is None and not sd.stopped(),
               "watch keeps running and stops nothing while the verdicts pass")
-
         status, r = s.v.admin("POST", f"/machines/{a.machine_id}/revoke")
         check(status == 200, "operator revokes the machine")
-        try:
-            rc = watch.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            rc = None
-        out = watch.stdout.read().decode()
-        print("".join("  | " + l + "\n" for l in out.splitlines()), end="")
+        rc = sd.wait_exit(watch, 30)
         check(rc == 1, f"watch exits 1 after the refused attestation ({rc})")
-        log = open(stops).read() if os.path.exists(stops) else ""
-        check(log.strip() == "StopUnit gate.service replace",
-              f"watch stopped the gated attestation unit over D-Bus ({log.strip()!r})")
-    finally:
-        if watch.poll() is None:
-            watch.kill()
-            watch.wait()
-        manager.terminate()
-        manager.wait()
-        bus.terminate()
-        bus.wait()
-        sock.close()
+        check(sd.stopped() == "StopUnit gate.service replace",
+              f"watch stopped the gated attestation unit over D-Bus ({sd.stopped()!r})")
     rc = a.run("attest")
     refused(a, rc, "revoked machine attests", codes=(1,))
     check("revoked" in a.err, "the refusal says the machine is revoked")
