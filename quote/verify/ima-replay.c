@@ -11,7 +11,6 @@
 
 #define IMA_OLD_NAME_PAD 256
 
-
 int ima_state_init(struct ima_state *s, const TPM2_ALG_ID *algs, uint32_t n_algs,
                    uint32_t reset_count)
 {
