@@ -63,6 +63,11 @@ if checkquote ours q3 "$(openssl rand -hex 32)" 2>/dev/null; then
     fail "tpm2_checkquote accepted another nonce"
 fi
 [ "$(attest_nonce q3/quote.msg)" = "$nonce" ] || fail "extraData differs from the nonce"
+# Two banks, 19 PCRs: three PCR_Read calls, blocks spanning banks in quote.pcrs.
+expect_rc 0 "$ATTESTD" quote --dir ours --nonce "$nonce" --out q4 --pcrs sha1:0-7+sha256:0-10
+checkquote ours q4 "$nonce" || fail "tpm2_checkquote refused our two-bank quote"
+[ "$(last_commands quote-context)" = "ContextLoad Quote PCR_Read PCR_Read PCR_Read FlushContext" ] ||
+    fail "two-bank quote sent '$(last_commands quote-context)'"
 # Another AK's public must not verify our signature (independent of the nonce path).
 if tpm2_checkquote -u theirs/ak.pub -m q3/quote.msg -s q3/quote.sig -f q3/quote.pcrs -g sha256 \
     -q "$nonce" >/dev/null 2>&1; then
