@@ -325,7 +325,7 @@ void agent_config_done(struct agent_config *cfg)
     char **strings[] = {&cfg->path,          &cfg->verifier_url, &cfg->ca_file,
                         &cfg->verifier_key,  &cfg->tcti,         &cfg->ek_certificate,
                         &cfg->pcr_selection, &cfg->state_dir,    &cfg->run_dir,
-                        &cfg->event_log,     &cfg->ima_log};
+                        &cfg->event_log,     &cfg->ima_log,      &cfg->machine_id_file};
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         free(*strings[i]);
         *strings[i] = NULL;
