@@ -73,7 +73,8 @@ static void kdfa(TPMI_ALG_HASH h, const uint8_t *key, size_t klen, const char *l
         n = 4;
         memcpy(msg + n, label, ll);
         n += ll;
-        memcpy(msg + n, ctx, clen);
+        if (clen)
+            memcpy(msg + n, ctx, clen);
         n += clen;
         be32(msg + n, (uint32_t)(out_len * 8));
         n += 4;
