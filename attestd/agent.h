@@ -43,6 +43,7 @@ struct agent_ctx {
     EVP_PKEY *verifier_key;
     struct http_client *http;
     bool verbose;
+    bool watchdog; /* attestd watch: ping systemd's watchdog before every attempt */
 };
 
 /* Common options of the agent commands: --config PATH, --tcti T, --verbose. */

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <systemd/sd-daemon.h>
 
 #include "ak-dir.h"
 #include "api.h"
@@ -430,6 +431,10 @@ int agent_attest(struct agent_ctx *ctx)
     backoff_init(&b, ctx->cfg.retry_initial_ms, ctx->cfg.retry_max_ms, ctx->cfg.retry_total_ms);
     int e;
     for (;;) {
+        /* One attempt takes at most connect + request timeouts per request, and a wait at
+         * most retry_max: pinging here keeps a WatchdogSec above those alive. */
+        if (ctx->watchdog)
+            sd_notify(0, "WATCHDOG=1");
         e = attempt(&x);
         if (e != STEP_RETRY)
             break;

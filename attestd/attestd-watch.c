@@ -97,8 +97,10 @@ static int fail_closed(struct watch *w, int e, const char *why)
 static int run(struct watch *w)
 {
     uint64_t usec = 0;
-    if (sd_watchdog_enabled(0, &usec) > 0)
+    if (sd_watchdog_enabled(0, &usec) > 0) {
         w->watchdog_ms = usec / 1000;
+        w->ctx.watchdog = true;
+    }
     const struct agent_config *cfg = &w->ctx.cfg;
     uint64_t last_good = now_monotonic_ms(); /* grace runs from the start until a first pass */
     uint64_t retry = cfg->retry_initial_ms;
