@@ -206,7 +206,7 @@ static void reply_verdict(struct verifier *v, const struct attest_request *r,
         .exp = now + v->cfg->verdict_ttl,
     };
     _cleanup_free_ char *token = NULL;
-    ret = verdict_sign(v->key->private_pem, v->key->private_pem_len, &c, &token);
+    ret = verdict_sign(v->key->pkey, &c, &token);
     json_decref(names);
     if (ret < 0) {
         vlog_msg(&v->log, LOG_ERR, "signing a verdict failed: %s", strerror(-ret));

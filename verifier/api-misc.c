@@ -28,14 +28,36 @@ void api_healthz(void *userdata, const struct http_request *req, struct http_rep
 void api_metrics(void *userdata, const struct http_request *req, struct http_reply *rep)
 {
     struct verifier *v = userdata;
-    char *text;
+    char *text, *all;
     size_t len;
+    struct storage_stats st;
     if (metrics_render(v->metrics, &text, &len) < 0) {
         http_reply_error(rep, 500, NULL, "out of memory");
         return;
     }
-    http_reply_set(rep, 200, "text/plain; version=0.0.4", text, len);
+    v->storage->ops->stats(v->storage, &st);
+    int n = asprintf(&all,
+                     "%s# HELP attest_storage_commits_total Group commits (transactions).\n"
+                     "# TYPE attest_storage_commits_total counter\n"
+                     "attest_storage_commits_total %llu\n"
+                     "# HELP attest_storage_writes_total Writes committed in them.\n"
+                     "# TYPE attest_storage_writes_total counter\n"
+                     "attest_storage_writes_total %llu\n"
+                     "# HELP attest_storage_commit_seconds_total Time spent committing.\n"
+                     "# TYPE attest_storage_commit_seconds_total counter\n"
+                     "attest_storage_commit_seconds_total %.6f\n"
+                     "# HELP attest_storage_largest_batch Most writes in one commit.\n"
+                     "# TYPE attest_storage_largest_batch gauge\n"
+                     "attest_storage_largest_batch %llu\n",
+                     text, (unsigned long long)st.commits, (unsigned long long)st.writes,
+                     st.commit_seconds, (unsigned long long)st.largest_batch);
     free(text);
+    if (n < 0) {
+        http_reply_error(rep, 500, NULL, "out of memory");
+        return;
+    }
+    http_reply_set(rep, 200, "text/plain; version=0.0.4", all, (size_t)n);
+    free(all);
 }
 
 void api_verifier_key(void *userdata, const struct http_request *req, struct http_reply *rep)

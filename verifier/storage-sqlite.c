@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -31,6 +32,7 @@ struct write_op {
     void *arg;
     int result;
     bool done;
+    pthread_cond_t cond; /* signalled when done: wake only this request */
     struct write_op *next;
 };
 
@@ -43,11 +45,11 @@ struct storage_sqlite {
     unsigned batch_max;
     pthread_mutex_t lock;
     pthread_cond_t queue_cond;  /* writer: work arrived */
-    pthread_cond_t done_cond;   /* requests: a batch committed */
     pthread_cond_t reader_cond; /* a read connection was released */
     struct write_op *head, *tail;
     bool stop;
     bool thread_started;
+    struct storage_stats stats; /* under lock */
     pthread_t thread;
 };
 
@@ -159,7 +161,15 @@ static int migrate(struct conn *c)
 
 /* ---- group commit ---- */
 
-static void run_batch(struct storage_sqlite *s, struct write_op *batch)
+static double monotonic(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Runs the batch; returns the seconds COMMIT took. */
+static double run_batch(struct storage_sqlite *s, struct write_op *batch)
 {
     struct conn *c = &s->writer;
     bool ok = exec(c, "BEGIN IMMEDIATE") == 0;
@@ -178,11 +188,13 @@ static void run_batch(struct storage_sqlite *s, struct write_op *batch)
             exec(c, "ROLLBACK TO op");
         exec(c, "RELEASE op");
     }
+    double start = monotonic();
     if (ok && exec(c, "COMMIT") < 0) {
         exec(c, "ROLLBACK");
         for (struct write_op *op = batch; op; op = op->next)
             op->result = -EIO;
     }
+    return monotonic() - start;
 }
 
 static void *writer_main(void *userdata)
@@ -204,15 +216,22 @@ static void *writer_main(void *userdata)
         last->next = NULL;
         pthread_mutex_unlock(&s->lock);
 
-        run_batch(s, batch);
+        double seconds = run_batch(s, batch);
 
         pthread_mutex_lock(&s->lock);
+        uint64_t n = 0;
         for (struct write_op *op = batch; op;) {
             struct write_op *next = op->next;
-            op->done = true; /* op may be freed by its owner from here on */
+            op->done = true; /* op may be freed by its owner once unlocked */
+            pthread_cond_signal(&op->cond);
             op = next;
+            n++;
         }
-        pthread_cond_broadcast(&s->done_cond);
+        s->stats.commits++;
+        s->stats.writes += n;
+        s->stats.commit_seconds += seconds;
+        if (n > s->stats.largest_batch)
+            s->stats.largest_batch = n;
     }
     pthread_mutex_unlock(&s->lock);
     return NULL;
@@ -222,9 +241,11 @@ static void *writer_main(void *userdata)
 static int submit(struct storage_sqlite *s, int (*run)(struct conn *c, void *arg), void *arg)
 {
     struct write_op op = {.run = run, .arg = arg};
+    pthread_cond_init(&op.cond, NULL);
     pthread_mutex_lock(&s->lock);
     if (s->stop) {
         pthread_mutex_unlock(&s->lock);
+        pthread_cond_destroy(&op.cond);
         return -ESHUTDOWN;
     }
     if (s->tail)
@@ -234,8 +255,9 @@ static int submit(struct storage_sqlite *s, int (*run)(struct conn *c, void *arg
     s->tail = &op;
     pthread_cond_signal(&s->queue_cond);
     while (!op.done)
-        pthread_cond_wait(&s->done_cond, &s->lock);
+        pthread_cond_wait(&op.cond, &s->lock);
     pthread_mutex_unlock(&s->lock);
+    pthread_cond_destroy(&op.cond);
     return op.result;
 }
 
@@ -795,6 +817,14 @@ static int sqlite_expire(struct storage *s, int64_t now)
     return submit(to_sqlite(s), op_expire, &now);
 }
 
+static void sqlite_stats(struct storage *s, struct storage_stats *ret)
+{
+    struct storage_sqlite *q = to_sqlite(s);
+    pthread_mutex_lock(&q->lock);
+    *ret = q->stats;
+    pthread_mutex_unlock(&q->lock);
+}
+
 /* ---- lifecycle ---- */
 
 static void sqlite_close(struct storage *s)
@@ -814,7 +844,6 @@ static void sqlite_close(struct storage *s)
     free(q->reader_busy);
     pthread_mutex_destroy(&q->lock);
     pthread_cond_destroy(&q->queue_cond);
-    pthread_cond_destroy(&q->done_cond);
     pthread_cond_destroy(&q->reader_cond);
     free(q);
 }
@@ -837,6 +866,7 @@ static const struct storage_ops sqlite_ops = {
     .set_policy = sqlite_set_policy,
     .get_policy = sqlite_get_policy,
     .expire = sqlite_expire,
+    .stats = sqlite_stats,
 };
 
 int storage_sqlite_open(const struct storage_sqlite_options *o, struct storage **ret)
@@ -848,7 +878,6 @@ int storage_sqlite_open(const struct storage_sqlite_options *o, struct storage *
     q->batch_max = o->batch_max ? o->batch_max : 512;
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->queue_cond, NULL);
-    pthread_cond_init(&q->done_cond, NULL);
     pthread_cond_init(&q->reader_cond, NULL);
     int r = conn_open(&q->writer, o->path, false);
     if (r == 0)

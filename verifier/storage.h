@@ -74,6 +74,14 @@ struct attestation_record {
 
 struct storage;
 
+/* Group commit counters (for /metrics). */
+struct storage_stats {
+    uint64_t commits;      /* transactions committed */
+    uint64_t writes;       /* writes (requests' operations) in them */
+    double commit_seconds; /* time spent in COMMIT (the fsyncs) */
+    uint64_t largest_batch;
+};
+
 struct storage_ops {
     void (*close)(struct storage *s);
     int (*put_enrollment)(struct storage *s, const struct enrollment *en);
@@ -109,6 +117,7 @@ struct storage_ops {
                       char **ret_json);
     /* Delete expired nonces and enrollment challenges. */
     int (*expire)(struct storage *s, int64_t now);
+    void (*stats)(struct storage *s, struct storage_stats *ret);
 };
 
 struct storage {

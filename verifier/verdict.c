@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/ecdsa.h>
+#include <stdio.h>
+
 #include "b64.h"
 #include "cleanup.h"
 #include "verdict.h"
@@ -13,31 +16,62 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(jwt_t *, jwt_free)
 
-int verdict_sign(const char *key_pem, size_t key_len, const struct verdict_claims *c, char **ret)
+/* base64url without padding (RFC 7515 §2) of buf. */
+static char *b64url(const uint8_t *buf, size_t len)
 {
-    _cleanup_(jwt_freep) jwt_t *jwt = NULL;
-    if (jwt_new(&jwt) != 0)
-        return -ENOMEM;
-    _cleanup_(json_decrefp) json_t *extra =
-        json_pack("{s:O}", "failed_checks", c->failed_checks ? c->failed_checks : json_array());
-    if (!extra)
-        return -ENOMEM;
-    _cleanup_free_ char *extra_s = json_dumps(extra, JSON_COMPACT);
-    if (!extra_s)
-        return -ENOMEM;
-    if (jwt_add_grant(jwt, "iss", VERDICT_ISSUER) != 0 ||
-        jwt_add_grant(jwt, "sub", c->machine_id) != 0 ||
-        jwt_add_grant_int(jwt, "iat", c->iat) != 0 || jwt_add_grant_int(jwt, "exp", c->exp) != 0 ||
-        jwt_add_grant(jwt, "eat_nonce", c->nonce_b64) != 0 ||
-        jwt_add_grant(jwt, "ak_name", c->ak_name) != 0 ||
-        jwt_add_grant(jwt, "status", c->status) != 0 || jwt_add_grants_json(jwt, extra_s) != 0)
-        return -ENOMEM;
-    if (jwt_set_alg(jwt, JWT_ALG_ES256, (const unsigned char *)key_pem, (int)key_len) != 0)
-        return -EINVAL;
-    char *token = jwt_encode_str(jwt);
-    if (!token)
+    char *s = b64_encode(buf, len);
+    if (!s)
+        return NULL;
+    size_t n = strcspn(s, "=");
+    s[n] = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '+')
+            s[i] = '-';
+        else if (s[i] == '/')
+            s[i] = '_';
+    return s;
+}
+
+/* ECDSA P-256 over SHA-256 of input, as JWS wants it: r || s, 32 bytes each. */
+static int es256(EVP_PKEY *key, const char *input, uint8_t out[64])
+{
+    _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
+    uint8_t der[80];
+    size_t der_len = sizeof(der);
+    if (!md || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) != 1 ||
+        EVP_DigestSign(md, der, &der_len, (const uint8_t *)input, strlen(input)) != 1)
         return -EIO;
-    *ret = token;
+    const uint8_t *p = der;
+    _cleanup_(ECDSA_SIG_freep) ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
+    if (!sig || BN_bn2binpad(ECDSA_SIG_get0_r(sig), out, 32) != 32 ||
+        BN_bn2binpad(ECDSA_SIG_get0_s(sig), out + 32, 32) != 32)
+        return -EIO;
+    return 0;
+}
+
+int verdict_sign(EVP_PKEY *key, const struct verdict_claims *c, char **ret)
+{
+    _cleanup_(json_decrefp) json_t *claims =
+        json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:O}", "iss", VERDICT_ISSUER, "sub",
+                  c->machine_id, "iat", (json_int_t)c->iat, "exp", (json_int_t)c->exp, "eat_nonce",
+                  c->nonce_b64, "ak_name", c->ak_name, "status", c->status, "failed_checks",
+                  c->failed_checks ? c->failed_checks : json_array());
+    if (!claims)
+        return -ENOMEM;
+    _cleanup_free_ char *payload = json_dumps(claims, JSON_COMPACT | JSON_SORT_KEYS);
+    static const char header[] = "{\"alg\":\"ES256\",\"typ\":\"JWT\"}";
+    _cleanup_free_ char *h64 = b64url((const uint8_t *)header, sizeof(header) - 1);
+    _cleanup_free_ char *p64 = payload ? b64url((const uint8_t *)payload, strlen(payload)) : NULL;
+    _cleanup_free_ char *input = NULL;
+    if (!h64 || !p64 || asprintf(&input, "%s.%s", h64, p64) < 0)
+        return -ENOMEM;
+    uint8_t sig[64];
+    int r = es256(key, input, sig);
+    if (r < 0)
+        return r;
+    _cleanup_free_ char *s64 = b64url(sig, sizeof(sig));
+    if (!s64 || asprintf(ret, "%s.%s", input, s64) < 0)
+        return -ENOMEM;
     return 0;
 }
 

@@ -23,30 +23,10 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vtest import SELECTION, Tpm, Verifier, b64, check, finish  # noqa: E402
+from vtest import SELECTION, Machine, Tpm, Verifier, b64, check, finish  # noqa: E402
 
 MACHINES = 24
 ROUNDS = int(os.environ.get("CRASH_ROUNDS", "30"))
-
-
-class Machine:
-    def __init__(self, tpm, i):
-        self.i = i
-        self.id = hashlib.sha256(b"machine%d" % i).hexdigest()[:32]
-        with open(tpm.path(f"pol{i}"), "wb") as f:
-            f.write(hashlib.sha256(b"policy%d" % i).digest())
-        tpm.run("tpm2_createprimary", "-C", "e", "-G", "ecc256:aes128cfb", "-g", "sha256",
-                "-a", "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|restricted|decrypt",
-                "-L", f"pol{i}", "-c", f"ek{i}.ctx")
-        tpm.run("tpm2_readpublic", "-c", f"ek{i}.ctx", "-o", f"ek{i}.pub")
-        tpm.run("tpm2_create", "-C", f"ek{i}.ctx", "-G", "ecc256:ecdsa-sha256:null", "-g", "sha256",
-                "-a", "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|restricted|sign",
-                "-u", f"ak{i}.pub", "-r", f"ak{i}.priv")
-        tpm.run("tpm2_load", "-C", f"ek{i}.ctx", "-u", f"ak{i}.pub", "-r", f"ak{i}.priv",
-                "-c", f"ak{i}.ctx", "-n", f"ak{i}.name")
-        self.ek_pub = tpm.read(f"ek{i}.pub")
-        self.ak_pub = tpm.read(f"ak{i}.pub")
-        self.ak_name = tpm.read(f"ak{i}.name").hex()
 
 
 class Load:

@@ -56,7 +56,7 @@ static char *sign(struct fixture *f, int64_t iat, int64_t exp)
                                .iat = iat,
                                .exp = exp};
     char *token = NULL;
-    assert_int_equal(verdict_sign(f->key->private_pem, f->key->private_pem_len, &c, &token), 0);
+    assert_int_equal(verdict_sign(f->key->pkey, &c, &token), 0);
     json_decref(checks);
     return token;
 }

@@ -56,8 +56,9 @@ class Verifier:
         if os.path.exists(port_file):
             os.unlink(port_file)
         self.log = open(os.path.join(self.dir, "verifier.log"), "ab")
+        wrap = os.environ.get("VERIFIER_WRAP", "").split()  # e.g. "perf record -g -o FILE"
         self.proc = subprocess.Popen(
-            [VERIFIER, "--listen", "127.0.0.1:0", "--state-dir", self.state,
+            wrap + [VERIFIER, "--listen", "127.0.0.1:0", "--state-dir", self.state,
              "--port-file", port_file] + self.extra,
             stdout=self.log, stderr=self.log)
         for _ in range(200):
@@ -253,3 +254,44 @@ def ima_ng_entry(path, file_digest):
     entry = (struct.pack("<I", 10) + th + struct.pack("<I", len(name)) + name +
              struct.pack("<I", len(data)) + data)
     return entry, hashlib.sha256(data).digest()
+
+
+class Machine:
+    """A distinct TPM identity on one swtpm: an ECC primary in the endorsement
+    hierarchy (its own authPolicy makes it its own key; userWithAuth so that
+    ActivateCredential needs no policy session) and a restricted signing AK
+    under it. The 'EK' goes on the verifier's allowlist."""
+
+    def __init__(self, tpm, i, ak_alg="ecc"):
+        self.i = i
+        self.id = hashlib.sha256(b"machine%d" % i).hexdigest()[:32]
+        with open(tpm.path(f"pol{i}"), "wb") as f:
+            f.write(hashlib.sha256(b"policy%d" % i).digest())
+        tpm.run("tpm2_createprimary", "-C", "e", "-G", "ecc256:aes128cfb", "-g", "sha256",
+                "-a", "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|restricted|decrypt",
+                "-L", f"pol{i}", "-c", f"ek{i}.ctx")
+        tpm.run("tpm2_readpublic", "-c", f"ek{i}.ctx", "-o", f"ek{i}.pub")
+        scheme = "ecc256:ecdsa-sha256:null" if ak_alg == "ecc" else "rsa2048:rsassa-sha256:null"
+        tpm.run("tpm2_create", "-C", f"ek{i}.ctx", "-G", scheme, "-g", "sha256",
+                "-a", "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|restricted|sign",
+                "-u", f"ak{i}.pub", "-r", f"ak{i}.priv")
+        tpm.run("tpm2_load", "-C", f"ek{i}.ctx", "-u", f"ak{i}.pub", "-r", f"ak{i}.priv",
+                "-c", f"ak{i}.ctx", "-n", f"ak{i}.name")
+        self.ek_pub = tpm.read(f"ek{i}.pub")
+        self.ak_pub = tpm.read(f"ak{i}.pub")
+        self.ak_name = tpm.read(f"ak{i}.name").hex()
+
+    def enroll(self, v, tpm):
+        status, r = v.post("/v1/enrollments", {
+            "ek_public": b64(self.ek_pub), "ak_public": b64(self.ak_pub),
+            "machine_id": self.id, "hostname": f"runner-{self.i}"})
+        if status != 201:
+            raise RuntimeError(f"enrollment {status} {r}")
+        i = self.i
+        with open(tpm.path(f"cred{i}"), "wb") as f:
+            f.write(bytes.fromhex("badcc0de00000001") + base64.b64decode(r["credential_blob"]) +
+                    base64.b64decode(r["encrypted_secret"]))
+        tpm.run("tpm2_activatecredential", "-c", f"ak{i}.ctx", "-C", f"ek{i}.ctx",
+                "-i", f"cred{i}", "-o", f"secret{i}")
+        return v.post(f"/v1/enrollments/{r['enrollment_id']}/activate",
+                      {"secret": b64(tpm.read(f"secret{i}"))})
