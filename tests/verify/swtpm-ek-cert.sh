@@ -16,7 +16,9 @@ expect() {
     if [ "$want" = pass ]; then
         [ $rc = 0 ] || fail "refused: $(cat out.txt)"
     else
-        [ $rc = 1 ] && grep -q "^$want: fail" out.txt || fail "expected '$want' (rc $rc): $(cat out.txt)"
+        if [ $rc != 1 ] || ! grep -q "^$want: fail" out.txt; then
+            fail "expected '$want' (rc $rc): $(cat out.txt)"
+        fi
     fi
     echo "ok: $want: $(cat out.txt)"
 }
