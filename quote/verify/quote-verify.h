@@ -69,7 +69,7 @@ struct quote_verify_result {
     bool ok;                                  /* every evaluated check passed, none NOT_RUN
                                                  (except "clock" without previous_clock) */
     int first_failure;                        /* enum quote_check_id, -1 when ok */
-    /* Valid when attested_valid: returned for the caller to store (monotonicity). */
+    /* Valid when attested_valid (signed, parsed); store them for monotonicity only when ok. */
     bool attested_valid;
     TPMS_CLOCK_INFO clock_info;
     UINT64 firmware_version;

@@ -51,6 +51,15 @@ tpm2_quote -c ak.ctx -l "$sel" -q "$nonce" -m q.msg -s q.sig -o q.pcrs -g sha256
 verify_ok ak
 echo "ok: tpm2_quote RSA quote verifies (text and --json), tpm2_checkquote agrees"
 
+# Two banks (19 values: three TPML_DIGEST blocks in the -o file), digest with the AK's SHA-256.
+sel2=sha1:0,1,2,3,4,5,6,7+sha256:0,1,2,3,4,5,6,7,8,9,10
+tpm2_quote -c ak.ctx -l "$sel2" -q "$nonce" -m q2.msg -s q2.sig -o q2.pcrs -g sha256 >/dev/null; ft
+"$A" quote verify --ak ak.pub --nonce "$nonce" --pcrs-selection "$sel2" --quote q2.msg --sig q2.sig \
+    --pcr-values q2.pcrs >out.txt || fail "two-bank quote refused: $(cat out.txt)"
+expect_fail pcr-selection --ak ak.pub --nonce "$nonce" --pcrs-selection "sha256:0-10+sha1:0-7" \
+    --quote q2.msg --sig q2.sig --pcr-values q2.pcrs
+echo "ok: two-bank quote verifies; the bank order is part of the selection"
+
 common=(--ak ak.pub --quote q.msg --sig q.sig)
 expect_fail nonce "${common[@]}" --nonce "${nonce:0:62}00" --pcrs-selection "$sel" --pcr-values q.pcrs
 expect_fail nonce "${common[@]}" --nonce "${nonce:0:32}" --pcrs-selection "$sel" --pcr-values q.pcrs
