@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <systemd/sd-daemon.h>
+#include <tss2/tss2_mu.h>
 
 #include "ak-dir.h"
 #include "api.h"
@@ -43,7 +44,10 @@ struct exchange {
     bool from_context;
     size_t tpm_commands;
     char tpm_command_list[256];
-    uint64_t ima_from; /* first IMA entry sent */
+    uint64_t ima_from;     /* first IMA entry sent */
+    bool have_reset_count; /* resetCount of our quote (TPM Reset/reboot counter) */
+    uint32_t reset_count;
+    bool same_boot; /* the last attestation recorded in the run dir quoted the same cycle */
     struct api_attestation reply;
     struct verdict verdict;
     bool verdict_ok;
@@ -197,9 +201,11 @@ static int read_optional(struct exchange *x, const char *what, const char *path,
 
 /*
  * Incremental IMA: the verifier has verified the first ima_offset entries of
- * this boot's list; send only the ones after (ima_from = ima_offset). When the
- * list does not parse here, is shorter (a new boot) or has nothing new, send it
- * whole: the verifier judges it either way.
+ * this boot's list; send only the ones after (ima_from = ima_offset). When
+ * this quote is of another TPM boot cycle than the last attestation recorded
+ * in the run directory (or there is none), when the list does not parse here,
+ * is shorter or has nothing new, send it whole: the verifier judges it either
+ * way.
  */
 static void ima_increment(const struct exchange *x, const uint8_t *ima, size_t ima_len,
                           size_t *ret_start, uint64_t *ret_from)
@@ -207,7 +213,9 @@ static void ima_increment(const struct exchange *x, const uint8_t *ima, size_t i
     *ret_start = 0;
     *ret_from = 0;
     uint64_t off = x->nonce.ima_offset;
-    if (!ima || off == 0)
+    /* The verifier learns of a TPM Reset (reboot) only from this quote: its offset counts the
+     * entries of the previous boot then, and a delta would be refused. */
+    if (!ima || off == 0 || !x->same_boot)
         return;
     _cleanup_(ima_list_freep) struct ima_list *l = NULL;
     size_t bad = 0;
@@ -283,6 +291,23 @@ static int judge_verdict(struct exchange *x)
     return AGENT_EXIT_REFUSED;
 }
 
+/* resetCount of our quote, and whether the run directory's last status quoted the same one. */
+static void note_boot_cycle(struct exchange *x)
+{
+    TPMS_ATTEST a = {0};
+    size_t off = 0;
+    x->have_reset_count =
+        Tss2_MU_TPMS_ATTEST_Unmarshal(x->quote->attest.attestationData, x->quote->attest.size,
+                                      &off, &a) == TSS2_RC_SUCCESS;
+    x->reset_count = a.clockInfo.resetCount;
+    x->same_boot = false;
+    json_auto_t *last = NULL;
+    if (!x->have_reset_count || status_read(x->ctx->cfg.run_dir, &last) < 0)
+        return;
+    json_t *rc = json_object_get(last, "reset_count");
+    x->same_boot = json_is_integer(rc) && json_integer_value(rc) == (json_int_t)x->reset_count;
+}
+
 static int attempt(struct exchange *x)
 {
     exchange_reset(x);
@@ -295,6 +320,7 @@ static int attempt(struct exchange *x)
     e = tpm_side(x, &sel);
     if (e)
         return e;
+    note_boot_cycle(x);
     e = post_attestation(x);
     if (e)
         return e;
@@ -360,6 +386,8 @@ static void write_status(struct exchange *x, int e)
         json_object_set_new(s, "tpm_commands", json_integer((json_int_t)x->tpm_commands));
         json_object_set_new(s, "tpm_command_list", json_string(x->tpm_command_list));
     }
+    if (x->have_reset_count)
+        json_object_set_new(s, "reset_count", json_integer((json_int_t)x->reset_count));
     /* Only a verified pass leaves a verdict for the gated service; a refusal or a local
      * failure removes the previous one. An unreachable verifier leaves it: it expires on its
      * own, and attestd watch decides after its grace period. */

@@ -578,6 +578,37 @@ def scenario_counts(tmp):
     s.close()
 
 
+# ------------------------------------------------------------------ reboot (TPM Reset)
+
+def scenario_reboot(tmp):
+    """A TPM Reset (power cycle + Startup(CLEAR), as at every reboot): the saved AK context is
+    refused by the TPM and the agent falls back to the blobs; the new boot's IMA list is sent
+    whole, since the verifier's offset counts the previous boot's entries."""
+    s = Setup(tmp)
+    a = s.a
+    check(a.run("boot-prepare") == 0 and a.run("attest") == 0, "boot 1: pass")
+    s.m.measure("/usr/bin/bench", b"bench")
+    check(a.run("attest") == 0 and a.status()["ima_from"] == 1, "boot 1: incremental IMA")
+    reset_count = a.status()["reset_count"]
+    port = int(os.environ["ATTEST_TCTI"].rsplit("port=", 1)[1])
+    subprocess.run(["swtpm_ioctl", "--tcp", f"127.0.0.1:{port + 1}", "-i"], check=True)
+    subprocess.run(["tpm2_startup", "-c"], env=dict(os.environ), capture_output=True)
+    s.m = Measurements(s.tpm_a, a)
+    s.m.boot()  # the new boot's firmware log and IMA list, into the reset PCRs
+    s.m.measure("/usr/bin/bench", b"bench")
+    rc = a.run("attest")
+    st = a.status()
+    check(rc == 0 and st["path"] == "cold", f"boot 2: stale AK context refused by the TPM, AK "
+          f"loaded from the blobs, pass ({rc}, {st.get('path')})")
+    check(st["reset_count"] == reset_count + 1 and st["ima_from"] == 0 and
+          st["ima_verified"] == 2, f"boot 2: new TPM boot cycle, whole IMA list sent ({st})")
+    print("after reset:", " ".join(a.last_commands()))
+    check(a.last_commands()[2] == "ContextLoad" and "Load" in a.last_commands(),
+          "the refused ContextLoad, then the blobs")
+    check(a.run("attest") == 0 and a.status()["path"] == "fast", "boot 2: fast path again")
+    s.close()
+
+
 # ------------------------------------------------------------------ proof of possession
 
 def scenario_proof(tmp):
