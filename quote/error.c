@@ -13,7 +13,8 @@ const char *att_strerror(int r)
     case ATT_E_WRONG_TPM:
         return "key blob or context does not belong to this TPM";
     case ATT_E_TPM_CLEARED:
-        return "TPM was reset, cleared or replaced since the context was saved";
+        return "TPM was reset, cleared or replaced since the key or context was made (or the file "
+               "is damaged)";
     case ATT_E_TPM:
         return "TPM command failed";
     case ATT_E_BADMSG:

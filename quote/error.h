@@ -11,7 +11,7 @@
 #define ATT_E_NO_TPM      (-ENODEV)       /* TCTI cannot reach a TPM */
 #define ATT_E_TPM_LOCKOUT (-ENOLCK)       /* dictionary-attack lockout */
 #define ATT_E_WRONG_TPM   (-EKEYREJECTED) /* blob/context does not belong to this TPM */
-#define ATT_E_TPM_CLEARED (-ESTALE) /* TPM was reset/cleared/replaced since the context was saved  \
+#define ATT_E_TPM_CLEARED (-ESTALE) /* TPM reset/cleared/replaced since the key/context was made   \
                                      */
 #define ATT_E_TPM    (-EPROTO)      /* any other TPM command failure */
 #define ATT_E_BADMSG (-EBADMSG)     /* malformed input bytes (parsers) */

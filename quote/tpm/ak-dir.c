@@ -203,12 +203,13 @@ int ak_dir_load_blobs(struct tpm_ctx *t, const char *dir, enum tpm_ek_template d
     }
     if (r == 0) {
         r = tpm_ak_load(t, &ek, &ak_pub, &ak_priv, ret_ak);
-        /* The EK is the recorded one, so this is the TPM the blob was made on
-         * and it was not cleared since: a failed integrity check means the
-         * blob file was damaged. */
+        /* The EK is the recorded one (same EPS), yet the blob fails the
+         * integrity check: the TPM was cleared since the AK was made (TPM2_Clear
+         * keeps the EPS, but children of the EK no longer load), or the blob
+         * file is damaged. */
         if (r == ATT_E_WRONG_TPM && have_ek_pub) {
-            tpm_debug(t, "EK matches %s: %s is corrupted", p_ek, p_priv);
-            r = ATT_E_BADMSG;
+            tpm_debug(t, "EK matches %s but %s fails the integrity check", p_ek, p_priv);
+            r = ATT_E_TPM_CLEARED;
         }
     }
     OPENSSL_cleanse(&ak_priv, sizeof(ak_priv));

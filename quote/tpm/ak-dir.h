@@ -48,8 +48,8 @@ bool ak_dir_has_ak(const char *dir);
  * default_tpl when there is no ek.pub). The EK must be the one ek.pub
  * records: another EK means another TPM, or this one cleared
  * (ATT_E_WRONG_TPM), and is refused before any Load; a blob that fails
- * the TPM's integrity check under the recorded EK is damaged
- * (ATT_E_BADMSG). ek_out (optional)
+ * the TPM's integrity check under the recorded EK means the TPM was cleared
+ * since the AK was made, or a damaged blob (ATT_E_TPM_CLEARED). ek_out (optional)
  * receives the EK, still held: release it with tpm_ek_release().
  */
 int ak_dir_load_blobs(struct tpm_ctx *t, const char *dir, enum tpm_ek_template default_tpl,

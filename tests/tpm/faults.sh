@@ -54,16 +54,18 @@ expect_rc 2 quote --dir bad3
 (cat ak/ak.pub; echo trailing) | damage bad4 ak.pub
 expect_rc 2 quote --dir bad4
 # A flipped bit inside the encrypted private part: the TPM's integrity check
-# fails under the recorded EK, so the blob is damaged (not "another TPM").
+# fails under the recorded EK: cleared since, or damaged (what a clear does is
+# tested below).
 python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[len(b) // 2] ^= 1; sys.stdout.buffer.write(b)' ak/ak.priv |
     damage bad5 ak.priv
-expect_rc 2 quote --dir bad5
-stderr_has "malformed input"
-# A flipped bit in the AK's public key: public and private no longer bind.
+expect_rc 4 quote --dir bad5
+stderr_has "the file is damaged"
+# A flipped bit in the AK's public key: the private blob's integrity covers
+# the AK's name, so the same answer.
 python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[-20] ^= 1; sys.stdout.buffer.write(b)' ak/ak.pub |
     damage bad6 ak.pub
-expect_rc 2 quote --dir bad6
-stderr_has "malformed input"
+expect_rc 4 quote --dir bad6
+stderr_has "the file is damaged"
 rm -f ak/missing
 expect_rc 2 quote --dir "$T/nonexistent"
 assert_tpm_clean
@@ -126,6 +128,23 @@ expect_rc 1 quote --dir ak --context /nonexistent --tcti "cmd:python3 $here/tpm-
 stderr_has "PCRs kept changing"
 [ "$(last_commands quote-blobs | grep -o Quote | wc -l)" = 3 ] || fail "not 3 quotes: $(last_commands quote-blobs)"
 assert_tpm_clean
+
+step "TPM cleared (TPM2_Clear), then a new EPS (TPM2_ChangeEPS)"
+# shellcheck disable=SC2016 # expanded by the inner shell
+"$SWTPM_RUN" -- bash -euc '
+    cd "$1"
+    "$ATTESTD" ak create --dir cl > /dev/null
+    "$ATTESTD" ak load --dir cl > /dev/null
+    tpm2_clear -c p
+    # The context and the blobs no longer load; the EK (same EPS) is still the recorded one.
+    rc=0; "$ATTESTD" quote --dir cl --nonce 00 --out qc 2> err || rc=$?
+    [ $rc = 4 ] || { cat err; echo "after clear: exit $rc, expected 4"; exit 1; }
+    grep -q "cleared" err || { cat err; exit 1; }
+    tpm2_changeeps
+    rc=0; "$ATTESTD" quote --dir cl --nonce 00 --out qc 2> err || rc=$?
+    [ $rc = 4 ] || { cat err; echo "after changeeps: exit $rc, expected 4"; exit 1; }
+    grep -q "does not belong to this TPM" err || { cat err; exit 1; }
+' cleared "$T" || fail "TPM cleared"
 
 step "TPM in dictionary-attack lockout"
 # shellcheck disable=SC2016 # expanded by the inner shell
