@@ -13,6 +13,8 @@ int attestctl_quote(int argc, char **argv);
 int attestctl_eventlog(int argc, char **argv);
 int attestctl_ima(int argc, char **argv);
 int attestctl_policy(int argc, char **argv);
+int attestctl_machines(int argc, char **argv);
+int attestctl_verifier(int argc, char **argv);
 
 /* One entry per line, each ending in a backslash; the comment closes the list. */
 // clang-format off
@@ -23,5 +25,7 @@ int attestctl_policy(int argc, char **argv);
     {"eventlog", "firmware event log: show, replay, check", attestctl_eventlog}, \
     {"ima", "IMA measurement list: replay, check", attestctl_ima}, \
     {"policy", "measured-boot and IMA policies: generate, check", attestctl_policy}, \
+    {"machines", "the verifier's machines: list, show, approve, revoke, reset, policy set", attestctl_machines}, \
+    {"verifier", "the verifier's verdict public key (pubkey)", attestctl_verifier}, \
     /* end of ATTESTCTL_GROUPS */
 // clang-format on

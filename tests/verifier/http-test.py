@@ -9,16 +9,18 @@ Run as: swtpm-run --chip a -- sh -c 'TCTI_A=$TPM2TOOLS_TCTI CA_A=$SWTPM_CA_DIR e
 """
 import base64
 import hashlib
+import json
 import os
 import secrets
 import shutil
 import struct
+import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vtest import (SELECTION, Tpm, Verifier, attestation_body, b64, check, enroll,  # noqa: E402
+from vtest import (ATTESTCTL, SELECTION, Tpm, Verifier, attestation_body, b64, check, enroll,  # noqa: E402
                    eventlog_event, eventlog_header, finish, ima_ng_entry, jwt_verify_es256,
                    EV_POST_CODE, EV_SEPARATOR)
 
@@ -285,6 +287,48 @@ def run(v, tmp):
     status, r = v.request("GET", "/metrics")
     check(status == 200 and 'attest_verdicts_total{status="affirming"}' in r and
           'attest_check_failures_total{check="clock"}' in r, "metrics count verdicts and checks")
+
+    # --- attestctl, the operator CLI, against the same verifier ---
+    token_file = os.path.join(v.state, "admin-token")
+    env = dict(os.environ, ATTEST_SERVER=v.url, ATTEST_ADMIN_TOKEN=token_file)
+
+    def ctl(*args):
+        return subprocess.run([ATTESTCTL] + list(args), env=env, capture_output=True, text=True)
+
+    r = ctl("machines", "list")
+    check(r.returncode == 0 and m1 in r.stdout and "MACHINE-ID" in r.stdout,
+          "attestctl machines list (table)")
+    r = ctl("machines", "--json", "show", m1)
+    check(r.returncode == 0 and json.loads(r.stdout)["machine_id"] == m1,
+          "attestctl machines show --json")
+    r = ctl("machines", "revoke", m2)
+    status, _ = v.post("/v1/nonces", {"ak_name": b.ak_name})
+    check(r.returncode == 0 and status == 403, "attestctl machines revoke takes effect")
+    r = ctl("machines", "approve", m2)
+    status, _ = v.post("/v1/nonces", {"ak_name": b.ak_name})
+    check(r.returncode == 0 and status == 201, "attestctl machines approve takes effect")
+    r = ctl("machines", "show", "f" * 32)
+    check(r.returncode == 1, "attestctl: unknown machine exits 1")
+    bad = os.path.join(tmp, "bad-token")
+    with open(bad, "w") as f:
+        f.write("0" * 64 + "\n")
+    r = subprocess.run([ATTESTCTL, "machines", "--server", v.url, "--token", bad, "list"],
+                       capture_output=True, text=True)
+    check(r.returncode == 1 and "403" in r.stderr, "attestctl with a wrong token exits 1")
+    r = ctl("verifier", "pubkey")
+    check(r.returncode == 0 and r.stdout == pem, "attestctl verifier pubkey (server)")
+    r = ctl("verifier", "pubkey", "--key", os.path.join(v.state, "verdict-key.pem"))
+    check(r.returncode == 0 and r.stdout == pem, "attestctl verifier pubkey --key (offline)")
+    pol = os.path.join(tmp, "ima-policy.json")
+    with open(pol, "w") as f:
+        json.dump({"digests": {"/usr/bin/bench": [hashlib.sha256(b"bench").hexdigest()]}}, f)
+    r = ctl("machines", "group", m2, "rack-1")
+    r2 = ctl("machines", "policy", "set", "--scope", "group", "--name", "rack-1", "--kind", "ima",
+             pol)
+    status, n = v.post("/v1/nonces", {"ak_name": b.ak_name})
+    verdict_fails(attestation_body(v, b, nonce=n["nonce"]), "ima-missing",
+                  "group IMA policy set with attestctl applies to its machines")
+    check(r.returncode == 0 and r2.returncode == 0, "attestctl machines group / policy set")
 
     # Reset: machine m1 may now enroll with TPM b's EK... which belongs to m2: refused;
     # after resetting m2 too, the swap goes through.
