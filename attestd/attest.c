@@ -85,7 +85,8 @@ static int check_reply(struct exchange *x, const char *what, int r,
     _cleanup_free_ char *err = api_parse_error(resp->body, resp->len);
     snprintf(x->msg, sizeof(x->msg), "%s: HTTP %ld%s%.*s", what, resp->status, err ? ": " : "",
              MAX_REPLY_TEXT, err ? err : "");
-    if (http_retryable(0, resp->status))
+    /* 410: the nonce expired (a slow TPM) or was used: a new exchange gets a fresh one. */
+    if (http_retryable(0, resp->status) || resp->status == 410)
         return STEP_RETRY;
     if (resp->status >= 400 && resp->status < 500)
         return AGENT_EXIT_REFUSED;

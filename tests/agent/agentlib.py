@@ -348,6 +348,7 @@ class Mitm:
         self.rewrite_request = None
         self.rewrite_response = None
         self.status_override = None  # path -> HTTP status to answer instead, or None
+        self.delay = None  # path -> seconds to hold the request before forwarding it
         self.log = []
         proxy = self
 
@@ -369,6 +370,8 @@ class Mitm:
                                                                 json.loads(body))).encode()
                     except ValueError:
                         pass
+                if proxy.delay:
+                    time.sleep(proxy.delay(self.path))
                 c = http.client.HTTPConnection("127.0.0.1", proxy.upstream, timeout=30)
                 try:
                     c.request(self.command, self.path, body=body,

@@ -422,6 +422,27 @@ def scenario_overloaded(tmp):
     s.close()
 
 
+def scenario_slow(tmp):
+    """The nonce expires before the attestation arrives (a slow TPM): 410, a new exchange with a
+    fresh nonce, then a pass."""
+    s = Setup(tmp, via_proxy=True, verifier_args=("--nonce-ttl", "1"))
+    a = s.a
+    a.set(retry_total="20s")
+    slow = {"n": 1}
+
+    def delay(path):
+        if path == "/v1/attestations" and slow["n"] > 0:
+            slow["n"] -= 1
+            return 2.5
+        return 0
+    s.proxy.delay = delay
+    rc = a.run("attest", "--verbose")
+    statuses = [st for p, _, st, _ in s.proxy.log if p == "/v1/attestations"]
+    check(statuses[:1] == [410], f"the late attestation is refused: nonce expired ({statuses})")
+    check(rc == 0 and len(statuses) == 2, "a new exchange with a fresh nonce passes")
+    s.close()
+
+
 def scenario_watch_grace(tmp):
     """attestd watch with the verifier gone: tolerated for [attest] grace, then the unit stops."""
     s = Setup(tmp)
