@@ -168,7 +168,8 @@ class Agent:
         self.machine_id = machine_id
         self.settings = dict(url=url, allow_http="yes", retry_initial="200ms", retry_max="1s",
                              retry_total="3s", connect_timeout="1s", request_timeout="10s",
-                             interval="1s", grace="3s", ca_file=None)
+                             interval="1s", grace="3s", ca_file=None, ek_template="rsa",
+                             ak_algorithm="ecc")
         self.settings.update(settings)
         self.write_config()
 
@@ -178,7 +179,8 @@ class Agent:
                  f"allow_http = {s['allow_http']}"]
         if s.get("ca_file"):
             lines.append(f"ca_file = {s['ca_file']}")
-        lines += ["[tpm]", f"tcti = {self.tcti}", "ak_algorithm = ecc",
+        lines += ["[tpm]", f"tcti = {self.tcti}", f"ak_algorithm = {s['ak_algorithm']}",
+                  f"ek_template = {s['ek_template']}",
                   "[paths]", f"state_dir = {self.state}", f"run_dir = {self.run_dir}",
                   f"event_log = {self.event_log}", f"ima_log = {self.ima_log}",
                   f"machine_id_file = {self.machine_id_file}",

@@ -51,8 +51,10 @@ def chip_b():
 class Setup:
     """A verifier trusting the chips' EK CAs, and an agent on chip a with boot measurements."""
 
-    def __init__(self, tmp, via_proxy=False, enroll=True, verifier_args=(), tls_ca=None):
+    def __init__(self, tmp, via_proxy=False, enroll=True, verifier_args=(), tls_ca=None,
+                 **agent_settings):
         self.tmp = tmp
+        self.agent_settings = agent_settings
         cas = [chip_a()[1]] + ([chip_b()[1]] if two_chips() else [])
         self.v = Verifier(tmp, "--ek-roots", ek_roots(tmp, *cas), *verifier_args, tls_ca=tls_ca)
         self.pem = self.v.public_key_pem()
@@ -65,6 +67,7 @@ class Setup:
             check(self.a.run("enroll") == 0, "machine a enrolls")
 
     def agent(self, name, tcti, machine_id=None, **kw):
+        kw = dict(self.agent_settings, **kw)
         url = self.proxy.url if self.proxy else self.v.url
         return Agent(os.path.join(self.tmp, name), tcti, url, self.pem,
                      machine_id or secrets.token_hex(16), **kw)
@@ -160,6 +163,21 @@ def jwt_openssl_verify(token, pem, tmp):
     r = subprocess.run(["openssl", "dgst", "-sha256", "-verify", paths[2], "-signature", paths[1],
                         paths[0]], capture_output=True)
     return json.loads(b64url_decode(payload)) if r.returncode == 0 else None
+
+
+def scenario_ek_h3(tmp):
+    """The high-range ECC P-384 EK (H-3, the one swtpm certifies at 0x01C00016) with an RSA AK:
+    PolicyOR sessions in SHA-384, ECDH credential activation."""
+    s = Setup(tmp, enroll=False, ek_template="ecc384", ak_algorithm="rsa")
+    a = s.a
+    check(a.run("enroll") == 0, "enroll with the H-3 EK and an RSA AK")
+    check(a.run("boot-prepare") == 0, "boot-prepare under the H-3 EK")
+    check(a.run("attest") == 0 and a.status()["path"] == "fast", "attest (fast path)")
+    a.drop_context()
+    check(a.run("attest") == 0 and a.status()["path"] == "cold", "attest (cold path, H-3 EK)")
+    print("cold path, H-3:", " ".join(a.last_commands()))
+    check(a.run("sign", "--challenge", "5a" * 32) == 0, "sign with the RSA AK")
+    s.close()
 
 
 # ------------------------------------------------------------------ 2. hardware swap
