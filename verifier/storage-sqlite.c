@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -39,6 +40,8 @@ struct write_op {
 struct storage_sqlite {
     struct storage base;
     struct conn writer;
+    struct conn nonces; /* the nonce database, used under nonce_lock */
+    pthread_mutex_t nonce_lock;
     struct conn *readers;
     unsigned n_readers;
     bool *reader_busy;
@@ -78,7 +81,20 @@ static const char *const migrations[] = {
     " policy TEXT NOT NULL, PRIMARY KEY (scope, name, kind));",
     /* 2: enrollment looks machines up by EK (one EK, one machine). */
     "CREATE INDEX machines_ek ON machines (ek_digest);",
+    /* 3: nonces moved to their own non-durable database (see open_nonce_db). */
+    "DROP TABLE nonces;",
 };
+
+/*
+ * Nonces and challenges need atomic single use but no durability (DESIGN §6:
+ * the agent asks again after a crash), so they live in a database of their own,
+ * without fsync, recreated at every start: issuing and consuming one costs no
+ * commit wait, and a power cut cannot leave a half-written file behind.
+ */
+static const char nonce_schema[] =
+    "CREATE TABLE nonces (nonce BLOB NOT NULL, kind INTEGER NOT NULL, ak_name TEXT NOT NULL,"
+    " expires_at INTEGER NOT NULL, PRIMARY KEY (nonce, kind)) WITHOUT ROWID;"
+    "CREATE INDEX nonces_expiry ON nonces (expires_at);";
 
 static struct storage_sqlite *to_sqlite(struct storage *s)
 {
@@ -130,6 +146,29 @@ static int conn_open(struct conn *c, const char *path, bool readonly)
         return -EIO;
     if (!readonly &&
         (exec(c, "PRAGMA journal_mode=WAL") < 0 || exec(c, "PRAGMA synchronous=FULL") < 0))
+        return -EIO;
+    return 0;
+}
+
+static int open_nonce_db(struct conn *c, const char *db_path)
+{
+    _cleanup_free_ char *path = NULL;
+    if (asprintf(&path, "%s-nonces", db_path) < 0)
+        return -ENOMEM;
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        _cleanup_free_ char *p = NULL;
+        if (asprintf(&p, "%s%s", path, suffixes[i]) < 0)
+            return -ENOMEM;
+        if (unlink(p) < 0 && errno != ENOENT)
+            return -errno;
+    }
+    if (sqlite3_open_v2(path, &c->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK)
+        return -EIO;
+    if (exec(c, "PRAGMA journal_mode=WAL") < 0 || exec(c, "PRAGMA synchronous=OFF") < 0 ||
+        exec(c, nonce_schema) < 0)
         return -EIO;
     return 0;
 }
@@ -654,9 +693,13 @@ static int sqlite_put_nonce(struct storage *s, enum nonce_kind kind,
                             const uint8_t nonce[ST_NONCE_LEN], const char *ak_name,
                             int64_t expires_at)
 {
+    struct storage_sqlite *q = to_sqlite(s);
     struct nonce_arg a = {
         .kind = kind, .nonce = nonce, .ak_name = ak_name, .expires_at = expires_at};
-    return submit(to_sqlite(s), op_put_nonce, &a);
+    pthread_mutex_lock(&q->nonce_lock);
+    int r = op_put_nonce(&q->nonces, &a);
+    pthread_mutex_unlock(&q->nonce_lock);
+    return r;
 }
 
 static int op_take_nonce(struct conn *c, void *arg)
@@ -686,9 +729,13 @@ static int sqlite_take_nonce(struct storage *s, enum nonce_kind kind,
                              const uint8_t nonce[ST_NONCE_LEN], char ret_ak_name[ST_NAME_MAX],
                              int64_t *ret_expires_at)
 {
+    struct storage_sqlite *q = to_sqlite(s);
     struct nonce_arg a = {
         .kind = kind, .nonce = nonce, .ret_ak_name = ret_ak_name, .ret_expires_at = ret_expires_at};
-    return submit(to_sqlite(s), op_take_nonce, &a);
+    pthread_mutex_lock(&q->nonce_lock);
+    int r = op_take_nonce(&q->nonces, &a);
+    pthread_mutex_unlock(&q->nonce_lock);
+    return r;
 }
 
 /* ---- attestations ---- */
@@ -798,14 +845,7 @@ static int sqlite_get_policy(struct storage *s, const struct machine *m, const c
 static int op_expire(struct conn *c, void *arg)
 {
     const int64_t *now = arg;
-    sqlite3_stmt *st = stmt(c, "DELETE FROM nonces WHERE expires_at < ?");
-    if (!st)
-        return -EIO;
-    sqlite3_bind_int64(st, 1, *now);
-    int r = step_done(st);
-    if (r < 0)
-        return r;
-    st = stmt(c, "DELETE FROM enrollments WHERE expires_at < ?");
+    sqlite3_stmt *st = stmt(c, "DELETE FROM enrollments WHERE expires_at < ?");
     if (!st)
         return -EIO;
     sqlite3_bind_int64(st, 1, *now);
@@ -814,7 +854,18 @@ static int op_expire(struct conn *c, void *arg)
 
 static int sqlite_expire(struct storage *s, int64_t now)
 {
-    return submit(to_sqlite(s), op_expire, &now);
+    struct storage_sqlite *q = to_sqlite(s);
+    pthread_mutex_lock(&q->nonce_lock);
+    sqlite3_stmt *st = stmt(&q->nonces, "DELETE FROM nonces WHERE expires_at < ?");
+    int r = -EIO;
+    if (st) {
+        sqlite3_bind_int64(st, 1, now);
+        r = step_done(st);
+    }
+    pthread_mutex_unlock(&q->nonce_lock);
+    if (r < 0)
+        return r;
+    return submit(q, op_expire, &now);
 }
 
 static void sqlite_stats(struct storage *s, struct storage_stats *ret)
@@ -840,6 +891,8 @@ static void sqlite_close(struct storage *s)
     for (unsigned i = 0; i < q->n_readers; i++)
         conn_close(&q->readers[i]);
     conn_close(&q->writer);
+    conn_close(&q->nonces);
+    pthread_mutex_destroy(&q->nonce_lock);
     free(q->readers);
     free(q->reader_busy);
     pthread_mutex_destroy(&q->lock);
@@ -877,11 +930,14 @@ int storage_sqlite_open(const struct storage_sqlite_options *o, struct storage *
     q->base.ops = &sqlite_ops;
     q->batch_max = o->batch_max ? o->batch_max : 512;
     pthread_mutex_init(&q->lock, NULL);
+    pthread_mutex_init(&q->nonce_lock, NULL);
     pthread_cond_init(&q->queue_cond, NULL);
     pthread_cond_init(&q->reader_cond, NULL);
     int r = conn_open(&q->writer, o->path, false);
     if (r == 0)
         r = migrate(&q->writer);
+    if (r == 0)
+        r = open_nonce_db(&q->nonces, o->path);
     unsigned n = o->readers ? o->readers : 4;
     if (r == 0) {
         q->readers = calloc(n, sizeof(*q->readers));

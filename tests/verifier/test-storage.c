@@ -208,6 +208,8 @@ static void test_reopen(void **state)
     struct fixture *f = *state;
     struct machine m = machine(M2, "ek", "akx");
     assert_int_equal(f->s->ops->enroll_machine(f->s, &m), 0);
+    uint8_t nonce[ST_NONCE_LEN] = {9};
+    assert_int_equal(f->s->ops->put_nonce(f->s, NONCE_ATTEST, nonce, "akx", 99), 0);
     storage_close(f->s);
     /* Migrations are idempotent; the data is there. */
     struct storage_sqlite_options o = {.path = f->path, .readers = 1, .batch_max = 1};
@@ -215,6 +217,10 @@ static void test_reopen(void **state)
     struct machine got;
     assert_int_equal(f->s->ops->get_machine(f->s, M2, &got), 0);
     machine_done(&got);
+    /* Nonces do not survive a restart (DESIGN §6): the agent asks again. */
+    char ak[ST_NAME_MAX];
+    int64_t exp;
+    assert_int_equal(f->s->ops->take_nonce(f->s, NONCE_ATTEST, nonce, ak, &exp), -ENOENT);
 }
 
 int main(void)
