@@ -260,6 +260,43 @@ static int der_certificate_length(const uint8_t *buf, size_t len, size_t *ret)
     return 0;
 }
 
+/*
+ * NV_Read in chunks of the TPM's NV buffer size. Most TPMs take 1024 bytes per
+ * read; one with a smaller buffer refuses the first read, and only then is
+ * asked for its size (saves a GetCapability on the common path).
+ */
+#define NV_CHUNK_GUESS 1024
+
+static int nv_read_all(struct tpm_ctx *t, ESYS_TR nv, uint8_t *buf, size_t size)
+{
+    UINT32 chunk = NV_CHUNK_GUESS;
+    bool asked = false;
+    for (size_t off = 0; off < size;) {
+        UINT16 n = (UINT16)(size - off < chunk ? size - off : chunk);
+        TPM2B_MAX_NV_BUFFER *data = NULL;
+        int r = tpm_esys_nv_read(t, nv, n, (UINT16)off, &data);
+        if (r == ATT_E_TPM && !asked) {
+            asked = true;
+            r = tpm_esys_get_nv_buffer_max(t, &chunk);
+            if (r == 0 && (chunk == 0 || chunk >= n))
+                r = ATT_E_TPM; /* not a buffer size problem */
+            if (r < 0)
+                return r;
+            continue;
+        }
+        if (r == 0 && (data->size == 0 || data->size > n))
+            r = ATT_E_TPM;
+        if (r == 0) {
+            memcpy(buf + off, data->buffer, data->size);
+            off += data->size;
+        }
+        Esys_Free(data);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
 int tpm_ek_cert_read_nv(struct tpm_ctx *t, enum tpm_ek_template tpl, uint8_t **ret_der,
                         size_t *ret_len)
 {
@@ -276,26 +313,12 @@ int tpm_ek_cert_read_nv(struct tpm_ctx *t, enum tpm_ek_template tpl, uint8_t **r
             nvpub = *pub;
         Esys_Free(pub);
     }
-    UINT32 chunk = 0;
-    if (r == 0)
-        r = tpm_esys_get_nv_buffer_max(t, &chunk);
     size_t size = r == 0 ? nvpub.nvPublic.dataSize : 0;
-
     _cleanup_free_ uint8_t *buf = r == 0 ? malloc(size ? size : 1) : NULL;
     if (r == 0 && !buf)
         r = -ENOMEM;
-    for (size_t off = 0; r == 0 && off < size;) {
-        UINT16 n = (UINT16)(size - off < chunk ? size - off : chunk);
-        TPM2B_MAX_NV_BUFFER *data = NULL;
-        r = tpm_esys_nv_read(t, nv, n, (UINT16)off, &data);
-        if (r == 0 && (data->size == 0 || data->size > n))
-            r = ATT_E_TPM;
-        if (r == 0) {
-            memcpy(buf + off, data->buffer, data->size);
-            off += data->size;
-        }
-        Esys_Free(data);
-    }
+    if (r == 0)
+        r = nv_read_all(t, nv, buf, size);
     tpm_esys_tr_close(t, &nv);
     if (r < 0)
         return r;

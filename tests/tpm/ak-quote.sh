@@ -29,7 +29,7 @@ L-2) want="ReadPublic CreatePrimary StartAuthSession PolicySecret" ;;
 esac
 [ "$ek" = H-3 ] && want="$want PolicyOR"
 want="$want Create"
-[ "$ek" = L-2 ] && want="$want FlushContext NV_ReadPublic" || want="$want NV_ReadPublic GetCapability NV_Read"
+[ "$ek" = L-2 ] && want="$want FlushContext NV_ReadPublic" || want="$want NV_ReadPublic NV_Read"
 [ "$(last_commands ak-create)" = "$want" ] || fail "ak create sent '$(last_commands ak-create)', expected '$want'"
 assert_tpm_clean
 
