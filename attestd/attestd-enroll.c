@@ -282,7 +282,8 @@ static int already_enrolled(struct agent_ctx *ctx)
     if (!j)
         return access(path, F_OK) == 0 ? -EBADMSG : 0;
     printf("already enrolled (nothing changed)\n"
-           "machine id:     %s\nEK fingerprint: %s\nAK name:        %s\nstatus:         %s\n",
+           "machine id:     %s\nEK fingerprint: %s\nAK name:        %s\nstatus:         %s (at "
+           "enrollment)\n",
            json_string_value(json_object_get(j, "machine_id")),
            json_string_value(json_object_get(j, "ek_fingerprint")),
            json_string_value(json_object_get(j, "ak_name")),

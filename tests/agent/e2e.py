@@ -180,6 +180,20 @@ def scenario_ek_h3(tmp):
     s.close()
 
 
+def scenario_approval(tmp):
+    """A verifier that enrolls only after an operator approves."""
+    s = Setup(tmp, enroll=False, verifier_args=("--enrollment-mode", "approve"))
+    a = s.a
+    rc = a.run("enroll")
+    check(rc == 0 and "pending operator approval" in a.out, "enroll: pending approval")
+    rc = a.run("attest")
+    refused(a, rc, "attest before approval")
+    status, r = s.v.admin("POST", f"/machines/{a.machine_id}/approve")
+    check(status == 200, f"operator approves ({status} {r})")
+    check(a.run("attest") == 0, "attest after approval passes")
+    s.close()
+
+
 # ------------------------------------------------------------------ 2. hardware swap
 
 def scenario_swap(tmp):
