@@ -171,6 +171,7 @@ class Agent:
                              interval="1s", grace="3s", ca_file=None, ek_template="rsa",
                              ak_algorithm="ecc")
         self.settings.update(settings)
+        self.extra_env = {}
         self.write_config()
 
     def write_config(self):
@@ -199,6 +200,10 @@ class Agent:
     def env(self):
         e = dict(os.environ, ATTEST_CONFIG=self.config, ATTEST_TPM_COMMAND_LOG=self.cmdlog)
         e.pop("ATTEST_TCTI", None)  # the config names the TPM
+        for k in ("http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
+                  "no_proxy", "NO_PROXY"):
+            e.pop(k, None)  # the tests talk to 127.0.0.1 directly unless they say otherwise
+        e.update(self.extra_env)
         return e
 
     def run(self, *args, timeout=120):
@@ -351,6 +356,7 @@ class Mitm:
         self.rewrite_response = None
         self.status_override = None  # path -> HTTP status to answer instead, or None
         self.delay = None  # path -> seconds to hold the request before forwarding it
+        self.forward_proxied = 0  # requests that came as to a forward proxy
         self.log = []
         proxy = self
 
@@ -366,6 +372,10 @@ class Mitm:
                 self.forward(self.rfile.read(n))
 
             def forward(self, body):
+                # As a forward proxy (http_proxy=...) the request line has the absolute URL.
+                if self.path.startswith("http://"):
+                    self.path = "/" + self.path.split("/", 3)[3]
+                    proxy.forward_proxied += 1
                 if body is not None and proxy.rewrite_request:
                     try:
                         body = json.dumps(proxy.rewrite_request(self.path,

@@ -27,7 +27,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import agentlib  # noqa: E402
 from agentlib import (Agent, Measurements, Mitm, Tpm, Verifier, b64, b64url, b64url_decode,  # noqa
-                      check, ek_roots, es256_sign, finish, hs256_sign, new_ec_key, token_claims,
+                      check, ek_roots, es256_sign, finish, free_port, hs256_sign, new_ec_key,
+                      token_claims,
                       workdir, BUILD)
 
 SEL = "sha256:0,1,2,3,4,5,6,7,8,9,10"
@@ -191,6 +192,23 @@ def scenario_approval(tmp):
     status, r = s.v.admin("POST", f"/machines/{a.machine_id}/approve")
     check(status == 200, f"operator approves ({status} {r})")
     check(a.run("attest") == 0, "attest after approval passes")
+    s.close()
+
+
+def scenario_proxy_env(tmp):
+    """An HTTP proxy from the environment (http_proxy) is used, as libcurl does by default."""
+    s = Setup(tmp)
+    a = s.a
+    fwd = Mitm(s.v.port)
+    a.extra_env = {"http_proxy": fwd.url}
+    rc = a.run("attest")
+    check(rc == 0 and fwd.forward_proxied >= 2,
+          f"attest through http_proxy ({fwd.forward_proxied} requests proxied)")
+    a.extra_env = {"http_proxy": f"http://127.0.0.1:{free_port()}"}
+    a.set(retry_total="1s")
+    rc = a.run("attest")
+    check(rc == 2, f"a proxy that is down: unreachable, exit 2 ({rc})")
+    fwd.stop()
     s.close()
 
 
