@@ -298,8 +298,8 @@ static void note_boot_cycle(struct exchange *x)
     TPMS_ATTEST a = {0};
     size_t off = 0;
     x->have_reset_count =
-        Tss2_MU_TPMS_ATTEST_Unmarshal(x->quote->attest.attestationData, x->quote->attest.size,
-                                      &off, &a) == TSS2_RC_SUCCESS;
+        Tss2_MU_TPMS_ATTEST_Unmarshal(x->quote->attest.attestationData, x->quote->attest.size, &off,
+                                      &a) == TSS2_RC_SUCCESS;
     x->reset_count = a.clockInfo.resetCount;
     x->same_boot = false;
     json_auto_t *last = NULL;

@@ -19,7 +19,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_SEEDS 512
+#define MAX_SEEDS      512
 #define FUZZ_MAX_INPUT (64 * 1024)
 
 struct seed {
