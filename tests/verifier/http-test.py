@@ -40,6 +40,14 @@ def main():
         run(v, tmp)
     finally:
         v.stop()
+    # Enrollment mode 'approve': a trusted EK still waits for an operator.
+    tmp2 = os.path.join(tmp, "approve")
+    os.makedirs(tmp2)
+    v = Verifier(tmp2, "--ek-roots", roots, "--enrollment-mode", "approve")
+    try:
+        run_approve(v, tmp2)
+    finally:
+        v.stop()
     shutil.rmtree(tmp)
     finish()
 
@@ -338,6 +346,23 @@ def run(v, tmp):
     v.admin("POST", f"/machines/{m2}/reset")
     status, r = enroll(v, b, m1, "runner-a")
     check(status == 200, "after operator resets, the swapped hardware enrolls")
+
+
+def run_approve(v, tmp):
+    a = Tpm(os.environ["TCTI_A"], os.path.join(tmp, "a"))
+    m = secrets.token_hex(16)
+    status, r = enroll(v, a, m, "runner-a")
+    check(status == 200 and r.get("status") == "pending_approval",
+          f"enrollment mode approve: machine pending ({r})")
+    status, r = v.post("/v1/nonces", {"ak_name": a.ak_name})
+    check(status == 403, "a machine pending approval gets no nonce")
+    status, _ = v.admin("POST", f"/machines/{m}/approve")
+    status, r = v.post("/v1/attestations", attestation_body(v, a))
+    check(r.get("status") == "affirming", "after approval it attests")
+    v.admin("POST", f"/machines/{m}/revoke")
+    status, r = enroll(v, a, m, "runner-a")
+    check(status == 200 and r.get("status") == "revoked",
+          f"re-enrolling does not lift a revocation ({r})")
 
 
 if __name__ == "__main__":
