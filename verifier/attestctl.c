@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "attestctl-groups.h"
@@ -30,6 +31,18 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--version") == 0) {
         printf("attestctl %s\n", PACKAGE_VERSION);
         return ATTESTCTL_EXIT_OK;
+    }
+    /* Options of the verifier client groups may come first: attestctl --server URL
+     * --token FILE machines list. They travel as the environment those groups read. */
+    while (argc >= 3 && (strcmp(argv[1], "--server") == 0 || strcmp(argv[1], "--token") == 0)) {
+        setenv(strcmp(argv[1], "--server") == 0 ? "ATTEST_SERVER" : "ATTEST_ADMIN_TOKEN", argv[2],
+               1);
+        argc -= 2;
+        argv += 2;
+    }
+    if (argc < 2) {
+        usage(stderr);
+        return ATTESTCTL_EXIT_USAGE;
     }
     for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
         if (strcmp(argv[1], groups[i].name) == 0)

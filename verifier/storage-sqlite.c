@@ -740,6 +740,9 @@ static int sqlite_take_nonce(struct storage *s, enum nonce_kind kind,
 
 /* ---- attestations ---- */
 
+/* (resetCount, restartCount, clock) of the bound quote above the stored one. */
+#define NEWER "(has_clock = 0 OR (reset_count, restart_count, clock) < (?4, ?5, ?3))"
+
 static int op_record_attestation(struct conn *c, void *arg)
 {
     const struct attestation_record *a = arg;
@@ -756,9 +759,16 @@ static int op_record_attestation(struct conn *c, void *arg)
     if (r < 0)
         return r;
     if (a->pass) {
-        st = stmt(c, "UPDATE machines SET last_status = ?, last_verdict_at = ?, has_clock = 1,"
-                     " clock = ?, reset_count = ?, restart_count = ?, ima_count = ?,"
-                     " ima_state = ? WHERE machine_id = ?");
+        /*
+         * The stored clock only moves forward, even when two attestations of one
+         * AK were checked concurrently and commit out of order.
+         */
+        st = stmt(c, "UPDATE machines SET last_status = ?1, last_verdict_at = ?2,"
+                     " ima_count = ?6, ima_state = ?7,"
+                     " clock = CASE WHEN " NEWER " THEN ?3 ELSE clock END,"
+                     " reset_count = CASE WHEN " NEWER " THEN ?4 ELSE reset_count END,"
+                     " restart_count = CASE WHEN " NEWER " THEN ?5 ELSE restart_count END,"
+                     " has_clock = 1 WHERE machine_id = ?8");
         if (!st)
             return -EIO;
         sqlite3_bind_int64(st, 3, (sqlite3_int64)a->clock);

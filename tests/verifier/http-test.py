@@ -320,7 +320,7 @@ def run(v, tmp):
     bad = os.path.join(tmp, "bad-token")
     with open(bad, "w") as f:
         f.write("0" * 64 + "\n")
-    r = subprocess.run([ATTESTCTL, "machines", "--server", v.url, "--token", bad, "list"],
+    r = subprocess.run([ATTESTCTL, "--server", v.url, "--token", bad, "machines", "list"],
                        capture_output=True, text=True)
     check(r.returncode == 1 and "403" in r.stderr, "attestctl with a wrong token exits 1")
     r = ctl("verifier", "pubkey")

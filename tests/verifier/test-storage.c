@@ -203,6 +203,35 @@ static void test_group_commit(void **state)
     assert_int_equal(f->s->ops->put_nonce(f->s, NONCE_ATTEST, nonce, "ak", 99), -EEXIST);
 }
 
+static void record(struct storage *s, uint32_t reset, uint64_t clock)
+{
+    struct attestation_record a = {.at = 1, .pass = true, .clock = clock, .reset_count = reset};
+    snprintf(a.machine_id, sizeof(a.machine_id), "%s", M1);
+    snprintf(a.ak_name, sizeof(a.ak_name), "ak1");
+    snprintf(a.status, sizeof(a.status), "affirming");
+    assert_int_equal(s->ops->record_attestation(s, &a), 0);
+}
+
+/* Out-of-order commits never move the stored clock back. */
+static void test_clock_monotonic(void **state)
+{
+    struct fixture *f = *state;
+    struct machine m = machine(M1, "ek1", "ak1"), got;
+    assert_int_equal(f->s->ops->enroll_machine(f->s, &m), 0);
+    record(f->s, 1, 100);
+    record(f->s, 1, 50);
+    assert_int_equal(f->s->ops->get_machine(f->s, M1, &got), 0);
+    assert_true(got.has_clock);
+    assert_int_equal(got.clock, 100);
+    machine_done(&got);
+    record(f->s, 2, 10); /* after a TPM reset the clock restarts lower */
+    assert_int_equal(f->s->ops->get_machine(f->s, M1, &got), 0);
+    assert_int_equal(got.reset_count, 2);
+    assert_int_equal(got.clock, 10);
+    assert_string_equal(got.last_status, "affirming");
+    machine_done(&got);
+}
+
 static void test_reopen(void **state)
 {
     struct fixture *f = *state;
@@ -229,6 +258,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_machines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nonce_single_use, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clock_monotonic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
