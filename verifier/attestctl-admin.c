@@ -20,9 +20,10 @@
 #include "file-io.h"
 #include "json-check.h"
 #include "signing-key.h"
+#include "verifier-config.h"
 
 #define DEFAULT_SERVER "http://127.0.0.1:8443"
-#define DEFAULT_TOKEN  ATTEST_STATEDIR "/admin-token"
+#define DEFAULT_TOKEN  VERIFIER_STATEDIR "/admin-token"
 #define MAX_REPLY      (16u << 20)
 
 struct client {

@@ -34,7 +34,7 @@ static void usage(FILE *f)
         "  --workers N  --max-connections N  --request-timeout SECONDS\n"
         "  --port-file FILE         write the bound port there once listening\n"
         "  --version\n",
-        ATTEST_STATEDIR);
+        VERIFIER_STATEDIR);
 }
 
 struct flag_key {

@@ -5,12 +5,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
+
 /*
  * attest-verifier's settings. Defaults need no file at all: only --listen and
  * --state-dir matter for a first start; every path defaults to a file under the
  * state directory. An INI file (--config) sets the rest, command-line flags
  * override the file. docs/attest-verifier.md lists every key.
  */
+/* The default state directory: what the unit's StateDirectory=attest-verifier makes. */
+#define VERIFIER_STATEDIR ATTEST_STATEDIR "-verifier"
+
 enum enrollment_mode {
     ENROLL_AUTO,    /* EK chains to a trusted root (or is allowlisted): enrolled at once */
     ENROLL_APPROVE, /* an operator approves every new machine */

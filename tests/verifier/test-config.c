@@ -32,6 +32,14 @@ static void test_defaults(void **state)
     assert_int_equal(config_set(&c, "server", "state_dir", "/srv/v"), 0);
     assert_int_equal(config_finish(&c), 0);
     assert_string_equal(c.listen, "127.0.0.1:8443");
+    config_done(&c);
+    assert_int_equal(config_init(&c), 0); /* the default state directory */
+    assert_int_equal(config_finish(&c), 0);
+    assert_string_equal(c.database, VERIFIER_STATEDIR "/verifier.db");
+    config_done(&c);
+    assert_int_equal(config_init(&c), 0);
+    assert_int_equal(config_set(&c, "server", "state_dir", "/srv/v"), 0);
+    assert_int_equal(config_finish(&c), 0);
     assert_string_equal(c.database, "/srv/v/verifier.db");
     assert_string_equal(c.signing_key, "/srv/v/verdict-key.pem");
     assert_string_equal(c.admin_token, "/srv/v/admin-token");
