@@ -48,7 +48,7 @@ def main():
     with open(allow, "w") as f:
         f.writelines(hashlib.sha256(m.ek_pub).hexdigest() + "\n" for m in machines)
     v = Verifier(tmp, "--ek-allowlist", allow, "--nonce-ttl", "3600", "--workers",
-                 os.environ.get("LOAD_WORKERS", "32"))
+                 os.environ.get("LOAD_WORKERS", "64"))
     try:
         for m in machines:
             status, r = m.enroll(v, tpm)

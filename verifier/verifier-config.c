@@ -45,7 +45,7 @@ int config_init(struct verifier_config *c)
 {
     *c = (struct verifier_config){
         .enrollment_mode = ENROLL_AUTO,
-        .workers = 16,
+        .workers = 64,
         .max_connections = 1024,
         .request_timeout = 30,
         .batch_max = 512,
