@@ -330,11 +330,19 @@ class Measurements:
         self.measure("boot_aggregate", aggregate, raw=True)
         self.write()
 
-    def measure(self, path, content, raw=False):
+    def measure(self, path, content, raw=False, extend=True):
+        """extend=False: the entry is in the list but not yet in PCR 10 (what the agent sees
+        when the kernel measures a file between the quote and the read of the list)."""
         entry, h = ima_ng_entry(path, content if raw else hashlib.sha256(content).digest())
-        self.tpm.extend(10, h)
+        if extend:
+            self.tpm.extend(10, h)
+        else:
+            self.pending = h
         self.ima += entry
         self.write()
+
+    def extend_pending(self):
+        self.tpm.extend(10, self.pending)
 
     def write(self):
         with open(self.agent.event_log, "wb") as f:

@@ -144,6 +144,19 @@ def scenario_happy(tmp):
     check(rc == 0 and st.get("ima_from") == 1 and st.get("ima_verified") == 2,
           f"incremental IMA: only the entry after the verified one sent ({st.get('ima_from')})")
     check(st.get("path") == "fast", "second attestation uses the saved AK context (fast path)")
+
+    # An entry measured after the quote (in the list, not yet in the quoted PCR 10): the
+    # verifier accepts the prefix that replays; the next attestation sends the rest.
+    s.m.measure("/usr/bin/late", b"late", extend=False)
+    rc = a.run("attest")
+    st = a.status()
+    check(rc == 0 and st.get("ima_verified") == 2 and st.get("ima_from") == 2,
+          f"list longer than the quote: the quoted prefix verified ({st.get('ima_verified')})")
+    s.m.extend_pending()
+    rc = a.run("attest")
+    st = a.status()
+    check(rc == 0 and st.get("ima_verified") == 3 and st.get("ima_from") == 2,
+          f"next attestation: the late entry sent and verified ({st.get('ima_verified')})")
     s.close()
 
 
