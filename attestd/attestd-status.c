@@ -47,6 +47,15 @@ static void print_human(json_t *s, time_t now)
         if (v)
             printf("%-16s %s\n", fields[i][1], v);
     }
+    json_t *n = json_object_get(s, "ima_verified");
+    if (json_is_integer(n))
+        printf("%-16s %lld\n", "IMA verified:", (long long)json_integer_value(n));
+    n = json_object_get(s, "tpm_commands");
+    if (json_is_integer(n))
+        printf("%-16s %lld (%s)\n", "TPM commands:", (long long)json_integer_value(n),
+               json_string_value(json_object_get(s, "tpm_command_list"))
+                   ? json_string_value(json_object_get(s, "tpm_command_list"))
+                   : "?");
     json_t *fc = json_object_get(s, "failed_checks");
     if (json_array_size(fc) == 0) {
         printf("%-16s none\n", "Failed checks:");
