@@ -140,7 +140,8 @@ static int run(const struct gen_log *log, const char *normal_dir, const char *ea
                 g.units.n);
 
     _cleanup_free_ char *ak_context = NULL;
-    if (asprintf(&ak_context, "%s/ak.ctx", env_or("ATTEST_RUNDIR", ATTEST_RUNDIR)) < 0) {
+    const char *run_dir = env_or("ATTEST_RUNDIR", g.run_dir ? g.run_dir : ATTEST_RUNDIR);
+    if (asprintf(&ak_context, "%s/ak.ctx", run_dir) < 0) {
         gate_set_done(&g);
         return -ENOMEM;
     }

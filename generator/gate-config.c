@@ -132,6 +132,17 @@ static int handler(void *user, const char *section, const char *name, const char
         note(c, gate_set_add_error(c->g, "%s:%u: only [gate] belongs in a gate.d file, not [%s]",
                                    c->path, c->line, section));
     }
+    /* where attestd and the initramfs keep the saved AK context (attestd checks the value) */
+    if (!c->dropin && strcmp(section, "paths") == 0 && strcmp(name, "run_dir") == 0 &&
+        value[0] == '/') {
+        char *d = strdup(value);
+        if (!d) {
+            note(c, -ENOMEM);
+            return 1;
+        }
+        free(c->g->run_dir);
+        c->g->run_dir = d;
+    }
     /* other sections of attest.conf belong to attestd, which checks them */
     return 1;
 }

@@ -50,6 +50,8 @@ void gate_set_done(struct gate_set *g)
     str_list_done(&g->units);
     str_list_done(&g->errors);
     str_list_done(&g->warnings);
+    free(g->run_dir);
+    g->run_dir = NULL;
 }
 
 int gate_set_add_unit(struct gate_set *g, const char *name)

@@ -19,6 +19,7 @@ struct gate_set {
     struct str_list units;    /* sorted and unique after gate_set_finish() */
     struct str_list errors;   /* in the order found */
     struct str_list warnings; /* in the order found */
+    char *run_dir;            /* [paths] run_dir of attest.conf when absolute, else NULL */
 };
 
 void gate_set_done(struct gate_set *g);
