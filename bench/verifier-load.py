@@ -47,7 +47,9 @@ def main():
     allow = os.path.join(tmp, "allowlist")
     with open(allow, "w") as f:
         f.writelines(hashlib.sha256(m.ek_pub).hexdigest() + "\n" for m in machines)
-    v = Verifier(tmp, "--ek-allowlist", allow, "--nonce-ttl", "3600", "--workers",
+    # the load generator fetches every nonce before quoting: lift the per-AK cap
+    v = Verifier(tmp, "--ek-allowlist", allow, "--nonce-ttl", "3600", "--max-pending", "100000",
+                 "--workers",
                  os.environ.get("LOAD_WORKERS", "64"))
     try:
         for m in machines:

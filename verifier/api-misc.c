@@ -13,7 +13,12 @@ int64_t verifier_now(void)
 
 void reply_storage_error(struct verifier *v, struct http_reply *rep, int r, const char *what)
 {
-    vlog_msg(&v->log, LOG_ERR, "storage failed to %s: %s", what, strerror(-r));
+    if (r != -EBUSY)
+        vlog_msg(&v->log, LOG_ERR, "storage failed to %s: %s", what, strerror(-r));
+    if (r == -EBUSY) {
+        http_reply_error(rep, 429, NULL, "too many pending requests of this kind; retry later");
+        return;
+    }
     if (r == -ENOMEM)
         http_reply_error(rep, 500, NULL, "out of memory");
     else

@@ -58,6 +58,7 @@ static const struct option options[] = {
     {"workers", required_argument, NULL, 13},
     {"max-connections", required_argument, NULL, 14},
     {"request-timeout", required_argument, NULL, 15},
+    {"max-pending", required_argument, NULL, 16},
     {"config", required_argument, NULL, 'c'},
     {"port-file", required_argument, NULL, 'p'},
     {"help", no_argument, NULL, 'h'},
@@ -83,6 +84,7 @@ static const struct flag_key flag_keys[] = {
     {"server", "workers"},
     {"server", "max_connections"},
     {"server", "request_timeout"},
+    {"attestation", "max_pending"},
 };
 
 struct args {
@@ -212,7 +214,11 @@ static int run(struct verifier_config *cfg, const struct args *a)
     if (r < 0)
         goto out;
     struct storage_sqlite_options so = {
-        .path = cfg->database, .readers = cfg->workers, .batch_max = cfg->batch_max};
+        .path = cfg->database,
+        .readers = cfg->workers,
+        .batch_max = cfg->batch_max,
+        .max_pending = cfg->max_pending,
+    };
     r = storage_sqlite_open(&so, &v.storage);
     if (r < 0) {
         vlog_msg(&v.log, LOG_ERR, "database '%s': %s", cfg->database, strerror(-r));

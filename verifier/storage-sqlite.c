@@ -46,6 +46,7 @@ struct storage_sqlite {
     unsigned n_readers;
     bool *reader_busy;
     unsigned batch_max;
+    unsigned max_pending;
     pthread_mutex_t lock;
     pthread_cond_t queue_cond;  /* writer: work arrived */
     pthread_cond_t reader_cond; /* a read connection was released */
@@ -83,6 +84,8 @@ static const char *const migrations[] = {
     "CREATE INDEX machines_ek ON machines (ek_digest);",
     /* 3: nonces moved to their own non-durable database (see open_nonce_db). */
     "DROP TABLE nonces;",
+    /* 4: pending enrollment challenges are counted per EK. */
+    "CREATE INDEX enrollments_ek ON enrollments (ek_digest);",
 };
 
 /*
@@ -94,7 +97,8 @@ static const char *const migrations[] = {
 static const char nonce_schema[] =
     "CREATE TABLE nonces (nonce BLOB NOT NULL, kind INTEGER NOT NULL, ak_name TEXT NOT NULL,"
     " expires_at INTEGER NOT NULL, PRIMARY KEY (nonce, kind)) WITHOUT ROWID;"
-    "CREATE INDEX nonces_expiry ON nonces (expires_at);";
+    "CREATE INDEX nonces_expiry ON nonces (expires_at);"
+    "CREATE INDEX nonces_ak ON nonces (ak_name, kind);";
 
 static struct storage_sqlite *to_sqlite(struct storage *s)
 {
@@ -375,12 +379,31 @@ void enrollment_done(struct enrollment *en)
 
 /* ---- enrollments ---- */
 
+struct put_enrollment_arg {
+    const struct enrollment *en;
+    unsigned max_pending;
+};
+
 static int op_put_enrollment(struct conn *c, void *arg)
 {
-    const struct enrollment *en = arg;
-    sqlite3_stmt *st = stmt(c, "INSERT INTO enrollments (id, machine_id, hostname, ak_name,"
-                               " ek_digest, ak_public, secret, expires_at)"
-                               " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    const struct put_enrollment_arg *pa = arg;
+    const struct enrollment *en = pa->en;
+    /* Bounded: unauthenticated requests cannot pile up challenges for one EK. */
+    sqlite3_stmt *st = stmt(c, "SELECT count(*) FROM enrollments WHERE ek_digest = ?"
+                               " AND expires_at >= unixepoch()");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_text(st, 1, en->ek_digest, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    int pending = r == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_reset(st);
+    if (pending < 0)
+        return -EIO;
+    if ((unsigned)pending >= pa->max_pending)
+        return -EBUSY;
+    st = stmt(c, "INSERT INTO enrollments (id, machine_id, hostname, ak_name,"
+                 " ek_digest, ak_public, secret, expires_at)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st)
         return -EIO;
     sqlite3_bind_text(st, 1, en->id, -1, SQLITE_STATIC);
@@ -396,7 +419,8 @@ static int op_put_enrollment(struct conn *c, void *arg)
 
 static int sqlite_put_enrollment(struct storage *s, const struct enrollment *en)
 {
-    return submit(to_sqlite(s), op_put_enrollment, (void *)en);
+    struct put_enrollment_arg a = {en, to_sqlite(s)->max_pending};
+    return submit(to_sqlite(s), op_put_enrollment, &a);
 }
 
 struct take_enrollment_arg {
@@ -667,6 +691,7 @@ static int sqlite_list_attestations(struct storage *s, const char *machine_id, u
 /* ---- nonces ---- */
 
 struct nonce_arg {
+    unsigned max_pending;
     enum nonce_kind kind;
     const uint8_t *nonce;
     const char *ak_name;
@@ -678,8 +703,21 @@ struct nonce_arg {
 static int op_put_nonce(struct conn *c, void *arg)
 {
     struct nonce_arg *a = arg;
-    sqlite3_stmt *st =
-        stmt(c, "INSERT INTO nonces (nonce, kind, ak_name, expires_at) VALUES (?, ?, ?, ?)");
+    /* Bounded: anyone who knows an AK name may ask, so cap what it can hold. */
+    sqlite3_stmt *st = stmt(c, "SELECT count(*) FROM nonces WHERE ak_name = ? AND kind = ?"
+                               " AND expires_at >= unixepoch()");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_text(st, 1, a->ak_name, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, a->kind);
+    int r = sqlite3_step(st);
+    int outstanding = r == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_reset(st);
+    if (outstanding < 0)
+        return -EIO;
+    if ((unsigned)outstanding >= a->max_pending)
+        return -EBUSY;
+    st = stmt(c, "INSERT INTO nonces (nonce, kind, ak_name, expires_at) VALUES (?, ?, ?, ?)");
     if (!st)
         return -EIO;
     sqlite3_bind_blob(st, 1, a->nonce, ST_NONCE_LEN, SQLITE_STATIC);
@@ -694,8 +732,11 @@ static int sqlite_put_nonce(struct storage *s, enum nonce_kind kind,
                             int64_t expires_at)
 {
     struct storage_sqlite *q = to_sqlite(s);
-    struct nonce_arg a = {
-        .kind = kind, .nonce = nonce, .ak_name = ak_name, .expires_at = expires_at};
+    struct nonce_arg a = {.max_pending = q->max_pending,
+                          .kind = kind,
+                          .nonce = nonce,
+                          .ak_name = ak_name,
+                          .expires_at = expires_at};
     pthread_mutex_lock(&q->nonce_lock);
     int r = op_put_nonce(&q->nonces, &a);
     pthread_mutex_unlock(&q->nonce_lock);
@@ -939,6 +980,7 @@ int storage_sqlite_open(const struct storage_sqlite_options *o, struct storage *
         return -ENOMEM;
     q->base.ops = &sqlite_ops;
     q->batch_max = o->batch_max ? o->batch_max : 512;
+    q->max_pending = o->max_pending ? o->max_pending : 16;
     pthread_mutex_init(&q->lock, NULL);
     pthread_mutex_init(&q->nonce_lock, NULL);
     pthread_cond_init(&q->queue_cond, NULL);

@@ -11,8 +11,9 @@
  * SQL. Every write returns only once it is durable (committed); backends batch
  * concurrent writes into one transaction (group commit) to keep that cheap.
  *
- * Errors: -ENOENT no such object, -EEXIST conflicting identity, -EIO the
- * database failed (the API answers 503), -ENOMEM.
+ * Errors: -ENOENT no such object, -EEXIST conflicting identity, -EBUSY too
+ * many pending nonces or challenges, -EIO the database failed (the API answers
+ * 503), -ENOMEM.
  */
 #define ST_NAME_MAX  (4 + 128 + 1) /* hex TPM name */
 #define ST_ID_MAX    65
@@ -128,6 +129,8 @@ struct storage_sqlite_options {
     const char *path;
     unsigned readers;   /* read connections (one per HTTP worker is plenty) */
     unsigned batch_max; /* writes per transaction */
+    /* Unexpired nonces per AK and kind, enrollment challenges per EK (-EBUSY beyond). */
+    unsigned max_pending;
 };
 
 int storage_sqlite_open(const struct storage_sqlite_options *o, struct storage **ret);

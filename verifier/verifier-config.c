@@ -49,6 +49,7 @@ int config_init(struct verifier_config *c)
         .max_connections = 1024,
         .request_timeout = 30,
         .batch_max = 512,
+        .max_pending = 16,
         .nonce_ttl = 120,
         .enrollment_ttl = 300,
         .verdict_ttl = 3600,
@@ -94,6 +95,8 @@ int config_set(struct verifier_config *c, const char *section, const char *key, 
         return parse_uint(value, 1, 3600, &c->request_timeout);
     if (strcmp(section, "storage") == 0 && strcmp(key, "batch_max") == 0)
         return parse_uint(value, 1, 100000, &c->batch_max);
+    if (strcmp(section, "attestation") == 0 && strcmp(key, "max_pending") == 0)
+        return parse_uint(value, 1, 100000, &c->max_pending);
     if (strcmp(section, "enrollment") == 0 && strcmp(key, "ttl") == 0)
         return parse_seconds(value, &c->enrollment_ttl);
     if (strcmp(section, "enrollment") == 0 && strcmp(key, "mode") == 0) {

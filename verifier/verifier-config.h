@@ -37,6 +37,7 @@ struct verifier_config {
     unsigned max_connections;
     unsigned request_timeout; /* seconds a connection may stay idle */
     unsigned batch_max;       /* writes per group commit */
+    unsigned max_pending;     /* unexpired nonces per AK, enrollment challenges per EK */
     int64_t nonce_ttl;        /* seconds */
     int64_t enrollment_ttl;
     int64_t verdict_ttl;

@@ -347,6 +347,10 @@ def run(v, tmp):
     status, r = enroll(v, b, m1, "runner-a")
     check(status == 200, "after operator resets, the swapped hardware enrolls")
 
+    codes = [v.post("/v1/nonces", {"ak_name": b.ak_name})[0] for _ in range(20)]
+    check(codes.count(201) == 16 and codes[16:] == [429] * 4,
+          f"unexpired nonces per AK are capped at 16, then 429 ({codes})")
+
 
 def run_approve(v, tmp):
     a = Tpm(os.environ["TCTI_A"], os.path.join(tmp, "a"))

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -27,7 +28,8 @@ static int setup(void **state)
     snprintf(f->dir, sizeof(f->dir), "/tmp/test-storage-XXXXXX");
     assert_non_null(mkdtemp(f->dir));
     snprintf(f->path, sizeof(f->path), "%s/db", f->dir);
-    struct storage_sqlite_options o = {.path = f->path, .readers = 4, .batch_max = 64};
+    struct storage_sqlite_options o = {
+        .path = f->path, .readers = 4, .batch_max = 64, .max_pending = 1000};
     assert_int_equal(storage_sqlite_open(&o, &f->s), 0);
     *state = f;
     return 0;
@@ -166,6 +168,34 @@ static void test_nonce_single_use(void **state)
     assert_int_equal(f->s->ops->take_nonce(f->s, NONCE_ATTEST, nonce, ak, &exp), -ENOENT);
 }
 
+/* Unauthenticated callers cannot pile up nonces for one AK. */
+static void test_pending_cap(void **state)
+{
+    struct fixture *f = *state;
+    storage_close(f->s);
+    struct storage_sqlite_options o = {.path = f->path, .readers = 1, .max_pending = 3};
+    assert_int_equal(storage_sqlite_open(&o, &f->s), 0);
+    uint8_t nonce[ST_NONCE_LEN] = {0};
+    int64_t far = (int64_t)time(NULL) + 600;
+    for (int i = 0; i < 3; i++) {
+        nonce[0] = (uint8_t)i;
+        assert_int_equal(f->s->ops->put_nonce(f->s, NONCE_ATTEST, nonce, "ak", far), 0);
+    }
+    nonce[0] = 9;
+    assert_int_equal(f->s->ops->put_nonce(f->s, NONCE_ATTEST, nonce, "ak", far), -EBUSY);
+    assert_int_equal(f->s->ops->put_nonce(f->s, NONCE_ATTEST, nonce, "other-ak", far), 0);
+    assert_int_equal(f->s->ops->put_nonce(f->s, NONCE_CHALLENGE, nonce, "ak", far), 0);
+    /* Expired ones do not count; a used one frees its slot. */
+    char ak[ST_NAME_MAX];
+    int64_t exp;
+    nonce[0] = 0;
+    assert_int_equal(f->s->ops->take_nonce(f->s, NONCE_ATTEST, nonce, ak, &exp), 0);
+    nonce[0] = 10;
+    assert_int_equal(f->s->ops->put_nonce(f->s, NONCE_ATTEST, nonce, "ak", far), 0);
+    nonce[0] = 11;
+    assert_int_equal(f->s->ops->put_nonce(f->s, NONCE_ATTEST, nonce, "ak", 5), -EBUSY);
+}
+
 static void *writer(void *arg)
 {
     struct storage *s = arg;
@@ -258,6 +288,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_machines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nonce_single_use, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pending_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clock_monotonic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
     };
