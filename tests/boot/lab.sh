@@ -9,8 +9,8 @@
 #   fixture/       per build: verifier state after enrollment + policies, the
 #                  image (root.ext4 + tree), initramfs, golden boot       keyed by content
 #   runs/NAME/     one directory per boot: console.log, results.log, report/
-# Chips are manufactured by tests/lib/swtpm-run into $ATTEST_SWTPM_CACHE (boot-a:
-# the enrolled machine's chip, boot-b: another chip for the hardware swap).
+#   chips/         manufactured TPMs (tests/lib/boot-chip): boot-a is the enrolled
+#                  machine's chip, boot-b another chip for the hardware swap     cached
 
 : "${ATTEST_SOURCE_ROOT:?}" "${ATTEST_BUILD_ROOT:?}"
 SRC=$(readlink -f "$ATTEST_SOURCE_ROOT")
@@ -18,7 +18,6 @@ BLD=$(readlink -f "$ATTEST_BUILD_ROOT")
 LAB=${ATTEST_BOOT_LAB:-$BLD/boot-lab}
 FIX=$LAB/fixture
 LIB=$SRC/tests/lib
-export ATTEST_SWTPM_CACHE=${ATTEST_SWTPM_CACHE:-$BLD/swtpm-chips}
 LAB_T0=${LAB_T0:-$(date +%s.%N)}
 LAB_PIDS=()
 # The guest's machine id (boot-rootfs writes it into the image).
@@ -77,9 +76,8 @@ lab_accel() {  # exports ATTEST_BOOT_ACCEL: kvm only when a probe boot shows it 
     export ATTEST_BOOT_ACCEL
 }
 
-lab_chip() {  # $1 = chip name: manufactured once per build tree (swtpm-run's cache)
-    "$LIB/swtpm-run" --chip "$1" -- true || lab_die "manufacturing chip $1 failed"
-    echo "$ATTEST_SWTPM_CACHE/$1"
+lab_chip() {  # $1 = chip name: manufactured once per build tree (tests/lib/boot-chip)
+    "$LIB/boot-chip" "$LAB/chips/$1" || lab_die "manufacturing chip $1 failed"
 }
 
 # A machine = a copy of a manufactured chip that keeps its state across the machine's boots.
@@ -129,10 +127,11 @@ lab_admin() {  # lab_admin METHOD PATH [BODY_FILE]: the verifier's admin API (be
 }
 
 # ---------------------------------------------------------------- boots
-lab_payload() {  # $1 = payload dir (files/ is copied over the guest's root), $2 = image
+lab_payload() {  # $1 = payload dir (files/ is unpacked over the guest's root), $2 = disk image
     mkdir -p "$1/files"
     rm -f "$2"
-    mkfs.ext4 -q -F -L payload -d "$1" "$2" 8M > /dev/null 2>&1 || lab_die "payload image"
+    # A raw tar archive (a multiple of 512 bytes, as a disk must be).
+    tar -cf "$2" -C "$1/files" . || lab_die "payload image"
 }
 
 # lab_boot NAME MACHINE_DIR [--append WORDS] [--payload DIR] [--initrd FILE] [--port PORT]
@@ -154,11 +153,11 @@ lab_boot() {
     rm -rf "$RUN"
     mkdir -p "$RUN"
     [ -n "$payload" ] || { payload=$RUN/payload; mkdir -p "$payload/files"; }
-    lab_payload "$payload" "$RUN/payload.ext4"
+    lab_payload "$payload" "$RUN/payload.tar"
     lab_log "$name: booting (${ATTEST_BOOT_ACCEL:-tcg}, chip $(basename "$machine"), logs in $RUN)"
     set +e
     "$LIB/boot-qemu" --state "$machine/tpm" --kernel "$KERNEL" --initrd "$initrd" \
-        --disk "$FIX/root.ext4" --payload "$RUN/payload.ext4" \
+        --disk "$FIX/root.ext4" --payload "$RUN/payload.tar" \
         --append "$LAB_CMDLINE${append:+ $append}" ${port:+--verifier-port "$port"} \
         --timeout "$LAB_BOOT_TIMEOUT" --out "$RUN"
     rc=$?
@@ -221,8 +220,8 @@ lab_ek_roots() {  # $1 = dir: the manufacturer roots the verifier trusts (both c
     local c
     mkdir -p "$1"
     for c in boot-a boot-b; do
-        cp "$ATTEST_SWTPM_CACHE/$c/ca/root.pem" "$1/$c-root.pem"
-        cp "$ATTEST_SWTPM_CACHE/$c/ca/intermediate.pem" "$1/$c-intermediate.pem"
+        cp "$LAB/chips/$c/ca/root.pem" "$1/$c-root.pem"
+        cp "$LAB/chips/$c/ca/intermediate.pem" "$1/$c-intermediate.pem"
     done
 }
 
@@ -308,7 +307,8 @@ run_dir = $FIX/host-run
 machine_id_file = $FIX/machine-id
 CONF
         echo "$LAB_MACHINE_ID" > "$FIX/machine-id"
-        if "$LIB/swtpm-run" --chip boot-a -- "$BLD/attestd/attestd" enroll --config "$FIX/host.conf" \
+        # swtpm-run serves a copy of the lab's chip (same layout as its own cache).
+        if ATTEST_SWTPM_CACHE=$LAB/chips "$LIB/swtpm-run" --chip boot-a -- "$BLD/attestd/attestd" enroll --config "$FIX/host.conf" \
             > "$FIX/enroll.log" 2>&1; then
             lab_log "fixture: chip boot-a enrolled on the host ($(lab_elapsed "$t0")s): $(tail -n1 "$FIX/enroll.log")"
         elif grep -q 'HTTP 404' "$FIX/enroll.log"; then
@@ -325,7 +325,8 @@ CONF
     # 2. The image: debootstrap base + the project (meson install) + the lab's files.
     t0=$(date +%s.%N)
     lab_guest_config "$extra$confdir/attest.conf" "$confdir"
-    units=(attest-lab-report.service systemd-networkd.service systemd-networkd-wait-online.service)
+    units=(attest-lab-report.service attest-lab-early.service attest-lab-late.service
+        systemd-networkd.service systemd-networkd-wait-online.service)
     [ -f "$BLD/unit/attestd.service" ] && units+=(attestd.service)
     if [ -f "$BLD/unit/benchmark.service" ]; then
         cp "$BLD/unit/benchmark.service" "$extra/etc/systemd/system/benchmark.service"
@@ -373,14 +374,14 @@ CONF
 
 lab_policies_install() {
     local boot
-    "$LIB/boot-check" pcrs "$FIX/golden" > "$FIX/golden-pcrs.json"
-    boot=$(python3 - "$FIX/golden-pcrs.json" <<'PY'
-import json, sys
-pcrs = json.load(open(sys.argv[1]))
-print(json.dumps({"pcrs": {"sha256": {i: pcrs[i] for i in sorted(pcrs, key=int) if int(i) <= 9}}}))
-PY
-)
+    "$LIB/boot-check" boot-policy "$FIX/golden" > "$FIX/boot-policy.json"
     "$LIB/boot-check" ima-policy "$FIX/golden" "$FIX/root.ext4.tree" "$FIX/initrd.tree" > "$FIX/ima-policy.json"
+    # The project's own checker must accept the golden boot under both policies.
+    "$BLD/verifier/attestctl" policy boot check "$FIX/boot-policy.json" "$FIX/golden/eventlog" > "$FIX/boot-policy.check" ||
+        { cat "$FIX/boot-policy.check" >&2; lab_die "the golden boot fails its own measured-boot policy"; }
+    "$BLD/verifier/attestctl" policy ima check "$FIX/ima-policy.json" "$FIX/golden/ima" > "$FIX/ima-policy.check" ||
+        { cat "$FIX/ima-policy.check" >&2; lab_die "the golden boot fails its own IMA policy"; }
+    boot=$(cat "$FIX/boot-policy.json")
     python3 - "$LAB_MACHINE_ID" "$FIX" "$boot" <<'PY'
 import json, sys
 mid, fix, boot = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
@@ -394,5 +395,5 @@ PY
     lab_admin PUT /v1/admin/policies "$FIX/policy-ima.request.json" > /dev/null ||
         lab_die "installing the IMA policy failed"
     lab_verifier_stop
-    lab_log "fixture: policies installed (boot: PCRs 0-9 of the golden boot; IMA: $(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["digests"]))' "$FIX/ima-policy.json") paths)"
+    lab_log "fixture: policies installed (boot: PCRs 0-7, 9 and the EFI stub's PCR 9 events of the golden boot; IMA: $(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["digests"]))' "$FIX/ima-policy.json") paths)"
 }

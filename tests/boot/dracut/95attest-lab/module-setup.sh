@@ -3,10 +3,11 @@
 # 95attest-lab: the boot lab's initramfs glue (tests only, never installed).
 # - root=overlay: the read-only root image (virtio disk, serial "attestroot")
 #   under a tmpfs upper layer, so every boot starts from the same disk;
-# - the per-boot payload disk (serial "attestpayload"): files copied over the
-#   real root before switch-root (a test's changes to the disk: an attacker's
-#   script, a masked generator), the disk itself is not measured, as on a
-#   real machine;
+# - the per-boot payload disk (serial "attestpayload", a raw tar archive):
+#   files unpacked over the real root before switch-root (a test's changes to
+#   the disk: a scenario marker, a masked generator); the disk is not measured,
+#   as on a real machine;
+# - the machine's /etc/machine-id;
 # - any emergency in the initramfs reports on the second serial port and
 #   powers off, so a failing boot ends at once instead of at QEMU's timeout.
 
@@ -22,7 +23,13 @@ installkernel() {
 }
 
 install() {
-    inst_multiple mount umount mkdir cp rm cat tr sed modprobe
+    inst_multiple mount umount mkdir tar modprobe
+    # The machine's own id, as a host-only build would carry it: without one,
+    # systemd invents a random id in the initramfs, and IMA measures a file whose
+    # content changes at every boot.
+    # (00systemd left an empty one: replace it).
+    rm -f "$initdir/etc/machine-id"
+    inst_simple /etc/machine-id
     inst_hook cmdline 90 "$moddir/attest-lab-root.sh"
     inst_script "$moddir/attest-lab-mount" /usr/libexec/attest-lab/mount
     inst_script "$moddir/attest-lab-emergency" /usr/libexec/attest-lab/emergency
