@@ -36,7 +36,7 @@ struct job {
     int machine;
     char *nonce_b64;
     char *body; /* attestation request */
-    char response[512];
+    char response[2048];
     size_t response_len;
     double start, end;
     long status;
@@ -288,6 +288,10 @@ static char *quote_body(struct tpm_ctx *t, struct machine *m, const TPML_PCR_SEL
     json_t *o =
         json_pack("{s:s, s:s, s:s, s:s, s:{s:o}}", "ak_name", m->name_hex, "nonce", nonce_b64,
                   "quote", quote_b64, "signature", sig_b64, "pcr_values", "sha256", bank);
+    if (o && ima_b64) {
+        json_object_set_new(o, "ima_log", json_string(ima_b64));
+        json_object_set_new(o, "ima_from", json_integer(ima_from));
+    }
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     return s;
@@ -383,10 +387,10 @@ static char *ima_round(struct tpm_ctx *t, unsigned round, size_t delta, size_t *
 
 static int ima_phase(struct runner *r, struct tpm_ctx *t, struct machine *m, size_t n_machines,
                      unsigned rounds, size_t delta, const char *nonce_url, const char *attest_url,
-                     const TPML_PCR_SELECTION *sel)
+                     const TPML_PCR_SELECTION *sel, long pid)
 {
-    double total = 0;
-    size_t done = 0, failed = 0, affirming = 0;
+    double total = 0, cpu = 0;
+    size_t done = 0, failed = 0, affirming = 0, unverified = 0;
     int64_t verified = 0;
     struct job *jobs = calloc(n_machines, sizeof(*jobs));
     double *lat = calloc(n_machines * rounds, sizeof(double));
@@ -417,9 +421,24 @@ static int ima_phase(struct runner *r, struct tpm_ctx *t, struct machine *m, siz
         }
         struct attest_state as = {.m = m, .n_machines = n_machines};
         r->url = attest_url;
-        double t0 = now();
+        double t0 = now(), c0 = process_cpu(pid);
         run_phase(r, n_machines, attest_next, attest_body, attest_done, &as);
         total += now() - t0;
+        cpu += process_cpu(pid) - c0;
+        /* Every verdict must count the whole delta as verified. */
+        char want[64];
+        snprintf(want, sizeof(want), "\"ima_verified\":%lld",
+                 (long long)verified + (long long)entries);
+        for (size_t i = 0; i < n_machines; i++)
+            if (!strstr(jobs[i].response, want))
+                unverified++;
+        if (getenv("LOAD_DEBUG")) {
+            FILE *dbg = fopen("/tmp/ima-body.json", "we");
+            if (dbg) {
+                fputs(jobs[0].body, dbg);
+                fclose(dbg);
+            }
+        }
         for (size_t i = 0; i < n_machines; i++) {
             lat[done++] = (jobs[i].end - jobs[i].start) * 1000.0;
             free(jobs[i].body);
@@ -430,13 +449,15 @@ static int ima_phase(struct runner *r, struct tpm_ctx *t, struct machine *m, siz
         verified += (int64_t)entries;
     }
     qsort(lat, done, sizeof(double), cmp_double);
+    printf("ima_cpu_us %.0f\n", cpu * 1e6 / (double)done);
     printf("ima_delta %zu\nima_attestations %zu\nima_attestations_per_s %.0f\n"
-           "ima_p50_ms %.2f\nima_p99_ms %.2f\nima_affirming %zu\nima_failed %zu\n",
+           "ima_p50_ms %.2f\nima_p99_ms %.2f\nima_affirming %zu\nima_failed %zu\n"
+           "ima_not_fully_verified %zu\n",
            delta, done, (double)done / total, lat[done / 2], lat[(size_t)((double)done * 0.99)],
-           affirming, failed);
+           affirming, failed, unverified);
     free(lat);
     free(jobs);
-    return failed ? -EPROTO : 0;
+    return failed || unverified ? -EPROTO : 0;
 }
 
 int main(int argc, char **argv)
@@ -530,7 +551,7 @@ int main(int argc, char **argv)
     int ima = 0;
     if (rounds && atoi(rounds) > 0)
         ima = ima_phase(&r, t, m, n_machines, (unsigned)atoi(rounds), 5000, nonce_url, attest_url,
-                        &sel);
+                        &sel, pid);
     curl_multi_cleanup(r.multi);
     curl_slist_free_all(r.headers);
     return as.failed || ns.failed || ima < 0 ? 1 : 0;
