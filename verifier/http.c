@@ -4,6 +4,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 struct http_server {
     struct MHD_Daemon *daemon;
+    _Atomic size_t body_bytes; /* request bodies buffered now, over all connections */
     const struct http_route *routes;
     size_t n_routes;
     void *userdata;
@@ -24,10 +26,12 @@ struct http_server {
 /* Per-request state, from the first call of the access handler to completion. */
 struct request_state {
     const struct http_route *route;
-    unsigned early_status; /* 404/405/413 decided from the headers alone */
+    unsigned early_status; /* 404/405/413/503 decided from the headers alone */
     char *body;
     size_t len, cap;
-    bool overflow;
+    size_t reserved; /* bytes of the server's body budget this request holds */
+    bool overflow;   /* past the route's limit: 413 */
+    bool busy;       /* past the server's body budget: 503 */
     struct timespec start;
     char params[HTTP_MAX_PARAMS][128];
     unsigned n_params;
@@ -74,6 +78,28 @@ void http_reply_error(struct http_reply *rep, unsigned status, const char *field
     json_t *o = field && *field ? json_pack("{s:s, s:s}", "error", msg, "field", field)
                                 : json_pack("{s:s}", "error", msg);
     http_reply_json(rep, status, o);
+}
+
+/*
+ * Every connection may upload up to its route's limit at the same time: bound
+ * the sum too (HTTP_BODY_BUDGET), so that many large uploads cannot exhaust
+ * memory; past it requests get 503 and retry.
+ */
+static bool reserve(struct http_server *s, struct request_state *st, size_t n)
+{
+    size_t before = atomic_fetch_add(&s->body_bytes, n);
+    if (before + n > HTTP_BODY_BUDGET) {
+        atomic_fetch_sub(&s->body_bytes, n);
+        return false;
+    }
+    st->reserved += n;
+    return true;
+}
+
+static void release(struct http_server *s, struct request_state *st)
+{
+    atomic_fetch_sub(&s->body_bytes, st->reserved);
+    st->reserved = 0;
 }
 
 /* Match path against a route pattern, capturing '*' segments. */
@@ -156,6 +182,8 @@ static enum MHD_Result early_reply(struct http_server *s, struct MHD_Connection 
     if (st->early_status == 413)
         http_reply_error(&rep, 413, NULL, "request body larger than %zu bytes",
                          st->route->max_body);
+    else if (st->early_status == 503)
+        http_reply_error(&rep, 503, NULL, "too many request bodies in flight; retry");
     else if (st->early_status == 405)
         http_reply_error(&rep, 405, NULL, "method not allowed");
     else
@@ -186,6 +214,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 unsigned long long n = strtoull(cl, &end, 10);
                 if (errno || *end || n > st->route->max_body)
                     st->early_status = 413;
+                else if (n > 0 && !reserve(s, st, (size_t)n))
+                    st->early_status = 503;
                 else if (n > 0) {
                     st->body = malloc((size_t)n + 1);
                     if (!st->body)
@@ -203,14 +233,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (st->overflow || st->early_status)
+        if (st->overflow || st->busy || st->early_status)
             return MHD_YES;
         if (n > st->route->max_body - st->len) {
             st->overflow = true; /* chunked body past the limit: answered 413 at the end */
-            free(st->body);
-            st->body = NULL;
-            st->len = st->cap = 0;
-            return MHD_YES;
+            goto drop;
         }
         if (st->len + n > st->cap) {
             size_t cap = st->cap ? st->cap * 2 : 4096;
@@ -218,6 +245,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 cap *= 2;
             if (cap > st->route->max_body)
                 cap = st->route->max_body;
+            if (!reserve(s, st, cap - st->cap)) {
+                st->busy = true; /* answered 503 at the end */
+                goto drop;
+            }
             char *b = realloc(st->body, cap + 1);
             if (!b)
                 return MHD_NO;
@@ -227,10 +258,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         memcpy(st->body + st->len, upload_data, n);
         st->len += n;
         return MHD_YES;
+    drop:
+        free(st->body);
+        st->body = NULL;
+        st->len = st->cap = 0;
+        release(s, st);
+        return MHD_YES;
     }
 
-    if (st->overflow) {
-        st->early_status = 413;
+    if (st->overflow || st->busy) {
+        st->early_status = st->overflow ? 413 : 503;
         return early_reply(s, conn, st);
     }
 
@@ -256,9 +293,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+    struct http_server *s = cls;
     struct request_state *st = *con_cls;
     if (!st)
         return;
+    release(s, st);
     free(st->body);
     free(st);
     *con_cls = NULL;

@@ -13,7 +13,8 @@
  * they never touch libmicrohttpd.
  */
 #define HTTP_MAX_PARAMS    2
-#define HTTP_HEADER_MEMORY (64 * 1024) /* request line + headers + read buffer */
+#define HTTP_HEADER_MEMORY (64 * 1024)  /* request line + headers + read buffer */
+#define HTTP_BODY_BUDGET   (256u << 20) /* request bodies buffered at once, all connections */
 
 struct http_request {
     const char *method;

@@ -102,8 +102,59 @@ def main():
             proc.wait()
         log.close()
         notify.close()
+    body_budget(tmp)
     shutil.rmtree(tmp)
     finish()
+
+
+def body_budget(tmp):
+    """Many connections announcing large bodies at once: past the 256 MiB of
+    bodies in flight the server answers 503 instead of allocating more."""
+    port_file = os.path.join(tmp, "port2")
+    log = open(os.path.join(tmp, "log2"), "wb")
+    proc = subprocess.Popen([VERIFIER, "--listen", "127.0.0.1:0", "--state-dir",
+                             os.path.join(tmp, "state2"), "--port-file", port_file],
+                            stdout=log, stderr=log)
+    try:
+        for _ in range(100):
+            if os.path.exists(port_file):
+                break
+            time.sleep(0.05)
+        port = int(open(port_file).read())
+        head = (b"POST /v1/attestations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 16000000\r\n\r\n{")
+        held = []
+        for _ in range(16):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(head)
+            held.append(s)
+        time.sleep(0.5)
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.sendall(head)
+        try:
+            reply = s.recv(100)
+        except OSError:
+            reply = b""
+        s.close()
+        check(reply.startswith(b"HTTP/1.1 503"),
+              f"a 17th 16 MB body in flight is refused (256 MiB budget) ({reply[:30]!r})")
+        for h in held:
+            h.close()
+        time.sleep(0.5)
+        check(get(port).startswith(b"HTTP/1.1 200"), "budget released when they go away")
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.sendall(head)
+        s.settimeout(1)
+        try:
+            early = s.recv(100)
+        except OSError:
+            early = b""
+        s.close()
+        check(early == b"", "a large body is accepted again once the budget is free")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
 
 
 if __name__ == "__main__":
