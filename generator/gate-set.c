@@ -59,7 +59,9 @@ int gate_set_add_unit(struct gate_set *g, const char *name)
     return str_list_push(&g->units, strdup(name));
 }
 
-static int push_vfmt(struct str_list *l, const char *fmt, va_list ap)
+/* format(printf): lets the compiler check callers' formats through the va_list. */
+__attribute__((format(printf, 2, 0))) static int push_vfmt(struct str_list *l, const char *fmt,
+                                                           va_list ap)
 {
     char *s = NULL;
     if (vasprintf(&s, fmt, ap) < 0)

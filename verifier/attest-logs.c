@@ -81,6 +81,8 @@ static void check_event_log(struct verifier *v, const struct attest_request *r,
         attest_fail(res, "eventlog-parse", "malformed event log at byte %zu", bad);
         return;
     }
+    /* Before the first goto: the cleanup must never see an uninitialised pointer. */
+    _cleanup_(policy_boot_freep) struct policy_boot *pb = NULL;
     struct eventlog_replay *replay = calloc(1, sizeof(*replay));
     struct eventlog_compare *cmp = calloc(1, sizeof(*cmp));
     if (!replay || !cmp) {
@@ -88,7 +90,6 @@ static void check_event_log(struct verifier *v, const struct attest_request *r,
         goto out;
     }
     uint32_t firmware_pcrs = EVENTLOG_FIRMWARE_PCRS;
-    _cleanup_(policy_boot_freep) struct policy_boot *pb = NULL;
     if (policy) {
         _cleanup_free_ char *err = NULL;
         if (policy_boot_parse(policy, strlen(policy), &pb, &err) < 0) {

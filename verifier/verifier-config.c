@@ -85,7 +85,7 @@ int config_set(struct verifier_config *c, const char *section, const char *key, 
 {
     for (size_t i = 0; i < sizeof(string_keys) / sizeof(string_keys[0]); i++)
         if (strcmp(section, string_keys[i].section) == 0 && strcmp(key, string_keys[i].key) == 0)
-            return set_string((char **)((char *)c + string_keys[i].offset), value);
+            return set_string((char **)(void *)((char *)c + string_keys[i].offset), value);
 
     if (strcmp(section, "server") == 0 && strcmp(key, "workers") == 0)
         return parse_uint(value, 1, 256, &c->workers);
@@ -188,6 +188,6 @@ void config_done(struct verifier_config *c)
     if (!c)
         return;
     for (size_t i = 0; i < sizeof(string_keys) / sizeof(string_keys[0]); i++)
-        free(*(char **)((char *)c + string_keys[i].offset));
+        free(*(char **)(void *)((char *)c + string_keys[i].offset));
     *c = (struct verifier_config){0};
 }
