@@ -121,8 +121,10 @@ static void test_backoff(void **state)
     }
     uint64_t total = now_monotonic_ms() - t0;
     assert_true(total >= 590 && total < 800); /* bounded by the budget */
-    assert_true(longest <= 130);              /* capped at retry_max */
-    assert_true(waits >= 5);                  /* [20..40], [40..80], then [60..120] each */
+    /* Capped at retry_max (also delay_ms below); 80 ms of slack for a loaded machine
+     * (2 shared cores, ASan): 10 ms failed one run in six there. */
+    assert_true(longest <= 200);
+    assert_true(waits >= 5); /* [20..40], [40..80], then [60..120] each */
     assert_int_equal(b.delay_ms, 120);
 }
 
