@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "b64.h"
+#include "base64.h"
 #include "cleanup.h"
 #include "context.h"
 #include "file-io.h"
@@ -253,7 +253,7 @@ static char *quote_body(struct tpm_ctx *t, struct machine *m, const TPML_PCR_SEL
 {
     _cleanup_free_ uint8_t *nonce = NULL;
     size_t nonce_len;
-    if (b64_decode(nonce_b64, 64, &nonce, &nonce_len) < 0)
+    if (base64_decode(nonce_b64, 64, &nonce, &nonce_len) < 0)
         return NULL;
     struct tpm_quote *q = calloc(1, sizeof(*q));
     ESYS_TR ak;
@@ -273,8 +273,8 @@ static char *quote_body(struct tpm_ctx *t, struct machine *m, const TPML_PCR_SEL
         free(q);
         return NULL;
     }
-    _cleanup_free_ char *quote_b64 = b64_encode(q->attest.attestationData, q->attest.size);
-    _cleanup_free_ char *sig_b64 = b64_encode(sig, sig_len);
+    _cleanup_free_ char *quote_b64 = base64_encode(q->attest.attestationData, q->attest.size);
+    _cleanup_free_ char *sig_b64 = base64_encode(sig, sig_len);
     json_t *bank = json_object();
     for (uint32_t i = 0; i < q->values.count; i++) {
         _cleanup_free_ char *hex =
@@ -379,7 +379,7 @@ static char *ima_round(struct tpm_ctx *t, unsigned round, size_t delta, size_t *
         n++;
     }
     fclose(f);
-    char *b64 = b64_encode((const uint8_t *)buf, len);
+    char *b64 = base64_encode((const uint8_t *)buf, len);
     free(buf);
     *ret_entries = n;
     return b64;

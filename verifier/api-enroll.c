@@ -12,7 +12,7 @@
 #include <tss2/tss2_mu.h>
 
 #include "ak-check.h"
-#include "b64.h"
+#include "base64.h"
 #include "cleanup.h"
 #include "credential.h"
 #include "ek-trust.h"
@@ -40,14 +40,14 @@ static char *marshal_b64(const TPM2B_ID_OBJECT *blob, const TPM2B_ENCRYPTED_SECR
     size_t off = 0;
     if (Tss2_MU_TPM2B_ID_OBJECT_Marshal(blob, buf, sizeof(buf), &off) != TSS2_RC_SUCCESS)
         return NULL;
-    char *blob_b64 = b64_encode(buf, off);
+    char *blob_b64 = base64_encode(buf, off);
     size_t off2 = 0;
     if (!blob_b64 || Tss2_MU_TPM2B_ENCRYPTED_SECRET_Marshal(secret, buf, sizeof(buf), &off2) !=
                          TSS2_RC_SUCCESS) {
         free(blob_b64);
         return NULL;
     }
-    *ret_secret_b64 = b64_encode(buf, off2);
+    *ret_secret_b64 = base64_encode(buf, off2);
     if (!*ret_secret_b64) {
         free(blob_b64);
         return NULL;

@@ -4,7 +4,7 @@
 
 #include <openssl/rand.h>
 
-#include "b64.h"
+#include "base64.h"
 #include "cleanup.h"
 #include "requests.h"
 #include "verifier.h"
@@ -70,7 +70,7 @@ static void handle(struct verifier *v, enum nonce_kind kind, const struct http_r
         reply_storage_error(v, rep, r, "store a nonce");
         return;
     }
-    _cleanup_free_ char *b64 = b64_encode(nonce, sizeof(nonce));
+    _cleanup_free_ char *b64 = base64_encode(nonce, sizeof(nonce));
     if (!b64) {
         http_reply_error(rep, 500, NULL, "out of memory");
         return;

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "b64.h"
+#include "base64.h"
 #include "json-check.h"
 
 int req_fail(struct req_error *e, const char *field, const char *fmt, ...)
@@ -94,7 +94,7 @@ int jc_b64(json_t *o, const char *field, bool required, size_t max_len, size_t e
         *ret_len = 0;
         return 0;
     }
-    r = b64_decode(s, max_len, ret_buf, ret_len);
+    r = base64_decode(s, max_len, ret_buf, ret_len);
     if (r == -ENOMEM)
         return r;
     if (r < 0)

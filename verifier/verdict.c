@@ -8,7 +8,7 @@
 #include <openssl/ecdsa.h>
 #include <stdio.h>
 
-#include "b64.h"
+#include "base64.h"
 #include "cleanup.h"
 #include "verdict.h"
 
@@ -19,7 +19,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(jwt_t *, jwt_free)
 /* base64url without padding (RFC 7515 §2) of buf. */
 static char *b64url(const uint8_t *buf, size_t len)
 {
-    char *s = b64_encode(buf, len);
+    char *s = base64_encode(buf, len);
     if (!s)
         return NULL;
     size_t n = strcspn(s, "=");
@@ -80,7 +80,7 @@ static int header_is_es256(const char *token, size_t header_len)
 {
     _cleanup_free_ uint8_t *raw = NULL;
     size_t raw_len;
-    if (b64url_decode(token, header_len, 1024, &raw, &raw_len) < 0)
+    if (base64url_decode(token, header_len, 1024, &raw, &raw_len) < 0)
         return -EBADMSG;
     _cleanup_(json_decrefp) json_t *h =
         json_loadb((const char *)raw, raw_len, JSON_REJECT_DUPLICATES, NULL);

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "b64.h"
+#include "base64.h"
 #include "cleanup.h"
 #include "requests.h"
 
@@ -150,21 +150,21 @@ static void test_b64(void **state)
 {
     uint8_t *buf = NULL;
     size_t n;
-    assert_int_equal(b64_decode("AQID", 16, &buf, &n), 0);
+    assert_int_equal(base64_decode("AQID", 16, &buf, &n), 0);
     assert_int_equal(n, 3);
     free(buf);
-    assert_int_equal(b64_decode("AQ==", 16, &buf, &n), 0);
+    assert_int_equal(base64_decode("AQ==", 16, &buf, &n), 0);
     assert_int_equal(n, 1);
     free(buf);
-    assert_int_equal(b64_decode("AQ", 16, &buf, &n), -EINVAL);
-    assert_int_equal(b64_decode("AQ=A", 16, &buf, &n), -EINVAL);
-    assert_int_equal(b64_decode("A QI", 16, &buf, &n), -EINVAL);
-    assert_int_equal(b64_decode("AQIDBA==", 3, &buf, &n), -E2BIG);
-    assert_int_equal(b64url_decode("_-8", 3, 16, &buf, &n), 0);
+    assert_int_equal(base64_decode("AQ", 16, &buf, &n), -EINVAL);
+    assert_int_equal(base64_decode("AQ=A", 16, &buf, &n), -EINVAL);
+    assert_int_equal(base64_decode("A QI", 16, &buf, &n), -EINVAL);
+    assert_int_equal(base64_decode("AQIDBA==", 3, &buf, &n), -E2BIG);
+    assert_int_equal(base64url_decode("_-8", 3, 16, &buf, &n), 0);
     assert_int_equal(buf[0], 0xff);
     free(buf);
-    assert_int_equal(b64url_decode("/+8", 3, 16, &buf, &n), -EINVAL);
-    _cleanup_free_ char *s = b64_encode((const uint8_t *)"\x01\x02\x03\x04", 4);
+    assert_int_equal(base64url_decode("/+8", 3, 16, &buf, &n), -EINVAL);
+    _cleanup_free_ char *s = base64_encode((const uint8_t *)"\x01\x02\x03\x04", 4);
     assert_string_equal(s, "AQIDBA==");
 }
 

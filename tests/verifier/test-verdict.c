@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <jwt.h>
 
-#include "b64.h"
+#include "base64.h"
 #include "cleanup.h"
 #include "signing-key.h"
 #include "verdict.h"

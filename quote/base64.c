@@ -6,7 +6,7 @@
 
 #include <openssl/evp.h>
 
-#include "b64.h"
+#include "base64.h"
 #include "cleanup.h"
 
 static bool is_b64_char(char c)
@@ -46,12 +46,12 @@ static int decode_checked(const char *s, size_t n, size_t max_len, uint8_t **ret
     return 0;
 }
 
-int b64_decode(const char *s, size_t max_len, uint8_t **ret_buf, size_t *ret_len)
+int base64_decode(const char *s, size_t max_len, uint8_t **ret_buf, size_t *ret_len)
 {
     return decode_checked(s, strlen(s), max_len, ret_buf, ret_len);
 }
 
-char *b64_encode(const uint8_t *buf, size_t len)
+char *base64_encode(const uint8_t *buf, size_t len)
 {
     if (len > (size_t)INT32_MAX / 4 * 3 - 3)
         return NULL;
@@ -62,7 +62,7 @@ char *b64_encode(const uint8_t *buf, size_t len)
     return s;
 }
 
-int b64url_decode(const char *s, size_t n, size_t max_len, uint8_t **ret_buf, size_t *ret_len)
+int base64url_decode(const char *s, size_t n, size_t max_len, uint8_t **ret_buf, size_t *ret_len)
 {
     if (n % 4 == 1 || n > SIZE_MAX - 4)
         return -EINVAL;
