@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "attestctl-groups.h"
+#include "attestctl-util.h"
 #include "cleanup.h"
 #include "credential.h"
 #include "error.h"
@@ -33,11 +34,9 @@ static int read_public(const char *what, const char *path, TPM2B_PUBLIC *ret)
 {
     _cleanup_free_ uint8_t *buf = NULL;
     size_t len = 0;
-    int r = file_read_all(path, MAX_PUBLIC_FILE, &buf, &len);
-    if (r < 0) {
-        fprintf(stderr, "attestctl: cannot read %s '%s': %s\n", what, path, att_strerror(r));
+    int r = attestctl_read_file(what, path, MAX_PUBLIC_FILE, &buf, &len);
+    if (r < 0)
         return r;
-    }
     r = tpm_public_unmarshal(buf, len, ret);
     if (r < 0)
         fprintf(stderr, "attestctl: %s '%s' is not a TPM public area\n", what, path);
@@ -95,17 +94,10 @@ int attestctl_credential(int argc, char **argv)
     };
     const char *ek = NULL, *ak = NULL, *secret = NULL, *out = NULL;
 
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? ATTESTCTL_EXIT_USAGE : ATTESTCTL_EXIT_OK;
-    }
-    if (strcmp(argv[1], "make") != 0) {
-        fprintf(stderr, "attestctl credential: unknown command '%s'\n", argv[1]);
-        usage(stderr);
-        return ATTESTCTL_EXIT_USAGE;
-    }
+    int c = attestctl_one_command(argc, argv, "make", usage);
+    if (c != ATTESTCTL_CONTINUE)
+        return c;
     optind = 1;
-    int c;
     while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) >= 0) {
         switch (c) {
         case 'e':

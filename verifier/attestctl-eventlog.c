@@ -5,22 +5,18 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "attestctl-groups.h"
+#include "attestctl-util.h"
 #include "cleanup.h"
 #include "error.h"
-#include "eventlog-pcrs.h"
 #include "eventlog.h"
-#include "file-io.h"
 #include "hex.h"
 #include "pcr-selection.h"
 #include "tpm-alg.h"
-
-#define PCRS_JSON_MAX (1024 * 1024)
 
 static void usage(FILE *f)
 {
@@ -34,12 +30,9 @@ static int load_log(const char *path, struct eventlog **ret, int malformed_exit)
 {
     _cleanup_free_ uint8_t *buf = NULL;
     size_t len, bad = 0;
-    int k = file_read_all(path, EVENTLOG_MAX_SIZE, &buf, &len);
-    if (k < 0) {
-        fprintf(stderr, "attestctl: cannot read '%s': %s\n", path, att_strerror(k));
+    if (attestctl_read_file(NULL, path, EVENTLOG_MAX_SIZE, &buf, &len) < 0)
         return ATTESTCTL_EXIT_USAGE;
-    }
-    k = eventlog_parse(buf, len, ret, &bad);
+    int k = eventlog_parse(buf, len, ret, &bad);
     if (k == -EBADMSG) {
         fprintf(stderr, "attestctl: '%s': malformed event log at byte offset %zu\n", path, bad);
         return malformed_exit;
@@ -78,12 +71,6 @@ static void sort_banks(const struct eventlog_replay *r, const struct eventlog_ba
             out[j] = out[j - 1];
             out[j - 1] = t;
         }
-}
-
-static void print_hex(FILE *f, const uint8_t *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        fprintf(f, "%02x", b[i]);
 }
 
 /* Short description of event data: printable text (ASCII or UTF-16LE) or its size. */
@@ -134,7 +121,7 @@ static int cmd_show(const char *path)
                 printf(" %s:", name);
             else
                 printf(" 0x%04x:", ev->digests[d].alg);
-            print_hex(stdout, ev->digests[d].bytes, ev->digests[d].size);
+            attestctl_print_hex(ev->digests[d].bytes, ev->digests[d].size);
         }
         describe_data(ev);
         putchar('\n');
@@ -163,32 +150,11 @@ static int cmd_replay(const char *path, TPM2_ALG_ID only)
             if (!(banks[i]->extended & ~banks[i]->incomplete & (1u << p)))
                 continue;
             printf("%s:%u=", tpm_alg_hash_name(banks[i]->alg), p);
-            print_hex(stdout, banks[i]->pcr[p], banks[i]->size);
+            attestctl_print_hex(banks[i]->pcr[p], banks[i]->size);
             putchar('\n');
         }
     }
     return ATTESTCTL_EXIT_OK;
-}
-
-static int load_pcrs(const char *path, TPM2_ALG_ID only, struct pcr_values *v)
-{
-    _cleanup_free_ uint8_t *buf = NULL;
-    size_t len;
-    int k = file_read_all(path, PCRS_JSON_MAX, &buf, &len);
-    if (k < 0) {
-        fprintf(stderr, "attestctl: cannot read '%s': %s\n", path, att_strerror(k));
-        return ATTESTCTL_EXIT_USAGE;
-    }
-    k = eventlog_pcrs_from_json((const char *)buf, len, only, v);
-    if (k == -ENOENT) {
-        fprintf(stderr, "attestctl: '%s': no PCR values for the requested bank\n", path);
-        return ATTESTCTL_EXIT_USAGE;
-    }
-    if (k < 0) {
-        fprintf(stderr, "attestctl: '%s': not a pcrs.json document\n", path);
-        return ATTESTCTL_EXIT_USAGE;
-    }
-    return 0;
 }
 
 /*
@@ -208,7 +174,7 @@ static int cmd_check(const char *path, const char *pcrs_path, TPM2_ALG_ID only)
     k = replay_log(path, log, r, ATTESTCTL_EXIT_USAGE);
     if (k)
         return k;
-    k = load_pcrs(pcrs_path, only, v);
+    k = attestctl_read_pcrs_json(pcrs_path, only, v);
     if (k)
         return k;
 
@@ -242,9 +208,9 @@ static int cmd_check(const char *path, const char *pcrs_path, TPM2_ALG_ID only)
                 memcmp(b->pcr[p], q->buffer, b->size) == 0)
                 continue;
             printf("mismatch %s:%u log=", tpm_alg_hash_name(s->hash), p);
-            print_hex(stdout, b->pcr[p], b->size);
+            attestctl_print_hex(b->pcr[p], b->size);
             printf(" expected=");
-            print_hex(stdout, q->buffer, q->size);
+            attestctl_print_hex(q->buffer, q->size);
             putchar('\n');
         }
     }
@@ -258,57 +224,16 @@ static int cmd_check(const char *path, const char *pcrs_path, TPM2_ALG_ID only)
 
 int attestctl_eventlog(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"bank", required_argument, NULL, 'b'},
-        {"pcrs", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    TPM2_ALG_ID bank = TPM2_ALG_ERROR;
-    const char *pcrs = NULL;
-    int c;
-
-    if (argc < 2) {
-        usage(stderr);
-        return ATTESTCTL_EXIT_USAGE;
-    }
-    const char *cmd = argv[1];
-    optind = 2;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
-        switch (c) {
-        case 'b':
-            bank = tpm_alg_hash_from_name(optarg);
-            if (bank == TPM2_ALG_ERROR) {
-                fprintf(stderr, "attestctl: unknown bank '%s'\n", optarg);
-                return ATTESTCTL_EXIT_USAGE;
-            }
-            break;
-        case 'p':
-            pcrs = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return ATTESTCTL_EXIT_OK;
-        default:
-            usage(stderr);
-            return ATTESTCTL_EXIT_USAGE;
-        }
-    }
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-        usage(stdout);
-        return ATTESTCTL_EXIT_OK;
-    }
-    if (optind != argc - 1) {
-        usage(stderr);
-        return ATTESTCTL_EXIT_USAGE;
-    }
-    const char *file = argv[optind];
-    if (strcmp(cmd, "show") == 0)
-        return cmd_show(file);
-    if (strcmp(cmd, "replay") == 0)
-        return cmd_replay(file, bank);
-    if (strcmp(cmd, "check") == 0 && pcrs)
-        return cmd_check(file, pcrs, bank);
+    struct attestctl_log_args a;
+    int k = attestctl_log_args_parse(argc, argv, usage, &a);
+    if (k != ATTESTCTL_CONTINUE)
+        return k;
+    if (strcmp(a.cmd, "show") == 0)
+        return cmd_show(a.file);
+    if (strcmp(a.cmd, "replay") == 0)
+        return cmd_replay(a.file, a.bank);
+    if (strcmp(a.cmd, "check") == 0 && a.pcrs)
+        return cmd_check(a.file, a.pcrs, a.bank);
     usage(stderr);
     return ATTESTCTL_EXIT_USAGE;
 }

@@ -4,20 +4,16 @@
  * Output formats are stable (scripts and tests parse them); see docs/policy.md.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "attestctl-groups.h"
+#include "attestctl-util.h"
 #include "cleanup.h"
 #include "error.h"
-#include "eventlog-pcrs.h"
-#include "file-io.h"
 #include "ima.h"
 #include "tpm-alg.h"
-
-#define PCRS_JSON_MAX (1024 * 1024)
 
 static void usage(FILE *f)
 {
@@ -29,12 +25,9 @@ static int load_list(const char *path, struct ima_list **ret, int malformed_exit
 {
     _cleanup_free_ uint8_t *buf = NULL;
     size_t len, bad = 0;
-    int k = file_read_all(path, IMA_MAX_SIZE, &buf, &len);
-    if (k < 0) {
-        fprintf(stderr, "attestctl: cannot read '%s': %s\n", path, att_strerror(k));
+    if (attestctl_read_file(NULL, path, IMA_MAX_SIZE, &buf, &len) < 0)
         return ATTESTCTL_EXIT_USAGE;
-    }
-    k = ima_parse(buf, len, ret, &bad);
+    int k = ima_parse(buf, len, ret, &bad);
     if (k == -EBADMSG) {
         fprintf(stderr, "attestctl: '%s': malformed IMA list at byte offset %zu\n", path, bad);
         return malformed_exit;
@@ -47,12 +40,6 @@ static int load_list(const char *path, struct ima_list **ret, int malformed_exit
         fprintf(stderr, "attestctl: '%s': ignored an incomplete last entry (%zu bytes)\n", path,
                 (*ret)->trailing);
     return 0;
-}
-
-static void print_hex(const uint8_t *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        printf("%02x", b[i]);
 }
 
 static int cmd_replay(const char *path)
@@ -75,7 +62,7 @@ static int cmd_replay(const char *path)
             if (!(s->banks[i].extended & (1u << p)))
                 continue;
             printf("%s:%u=", tpm_alg_hash_name(s->banks[i].alg), p);
-            print_hex(s->banks[i].pcr[p], s->banks[i].size);
+            attestctl_print_hex(s->banks[i].pcr[p], s->banks[i].size);
             putchar('\n');
         }
     printf("entries=%zu\n", l->n_entries);
@@ -142,9 +129,9 @@ static int check_banks(const struct ima_list *l, const struct pcr_values *v, siz
                 continue;
             }
             printf("%s:%u mismatch replay=", name, p);
-            print_hex(res->state.banks[0].pcr[p], res->state.banks[0].size);
+            attestctl_print_hex(res->state.banks[0].pcr[p], res->state.banks[0].size);
             printf(" expected=");
-            print_hex(q->buffer, q->size);
+            attestctl_print_hex(q->buffer, q->size);
             putchar('\n');
         }
         if (res->bad_template_hash)
@@ -163,22 +150,12 @@ static int cmd_check(const char *path, const char *pcrs_path, TPM2_ALG_ID bank)
     int k = load_list(path, &l, ATTESTCTL_EXIT_USAGE);
     if (k)
         return k;
-    _cleanup_free_ uint8_t *buf = NULL;
-    size_t len;
-    k = file_read_all(pcrs_path, PCRS_JSON_MAX, &buf, &len);
-    if (k < 0) {
-        fprintf(stderr, "attestctl: cannot read '%s': %s\n", pcrs_path, att_strerror(k));
-        return ATTESTCTL_EXIT_USAGE;
-    }
     _cleanup_free_ struct pcr_values *v = malloc(sizeof(*v));
     if (!v)
         return ATTESTCTL_EXIT_USAGE;
-    k = eventlog_pcrs_from_json((const char *)buf, len, bank, v);
-    if (k < 0) {
-        fprintf(stderr, "attestctl: '%s': %s\n", pcrs_path,
-                k == -ENOENT ? "no PCR values for the requested bank" : "not a pcrs.json document");
-        return ATTESTCTL_EXIT_USAGE;
-    }
+    k = attestctl_read_pcrs_json(pcrs_path, bank, v);
+    if (k)
+        return k;
     size_t verified;
     int rc = check_banks(l, v, &verified);
     if (rc == ATTESTCTL_EXIT_USAGE)
@@ -195,54 +172,14 @@ static int cmd_check(const char *path, const char *pcrs_path, TPM2_ALG_ID bank)
 
 int attestctl_ima(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"bank", required_argument, NULL, 'b'},
-        {"pcrs", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    TPM2_ALG_ID bank = TPM2_ALG_ERROR;
-    const char *pcrs = NULL;
-    int c;
-
-    if (argc < 2) {
-        usage(stderr);
-        return ATTESTCTL_EXIT_USAGE;
-    }
-    const char *cmd = argv[1];
-    optind = 2;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
-        switch (c) {
-        case 'b':
-            bank = tpm_alg_hash_from_name(optarg);
-            if (bank == TPM2_ALG_ERROR) {
-                fprintf(stderr, "attestctl: unknown bank '%s'\n", optarg);
-                return ATTESTCTL_EXIT_USAGE;
-            }
-            break;
-        case 'p':
-            pcrs = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return ATTESTCTL_EXIT_OK;
-        default:
-            usage(stderr);
-            return ATTESTCTL_EXIT_USAGE;
-        }
-    }
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-        usage(stdout);
-        return ATTESTCTL_EXIT_OK;
-    }
-    if (optind != argc - 1) {
-        usage(stderr);
-        return ATTESTCTL_EXIT_USAGE;
-    }
-    if (strcmp(cmd, "replay") == 0)
-        return cmd_replay(argv[optind]);
-    if (strcmp(cmd, "check") == 0 && pcrs)
-        return cmd_check(argv[optind], pcrs, bank);
+    struct attestctl_log_args a;
+    int k = attestctl_log_args_parse(argc, argv, usage, &a);
+    if (k != ATTESTCTL_CONTINUE)
+        return k;
+    if (strcmp(a.cmd, "replay") == 0)
+        return cmd_replay(a.file);
+    if (strcmp(a.cmd, "check") == 0 && a.pcrs)
+        return cmd_check(a.file, a.pcrs, a.bank);
     usage(stderr);
     return ATTESTCTL_EXIT_USAGE;
 }

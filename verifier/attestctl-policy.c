@@ -14,10 +14,9 @@
 #include <string.h>
 
 #include "attestctl-groups.h"
+#include "attestctl-util.h"
 #include "cleanup.h"
-#include "error.h"
 #include "eventlog.h"
-#include "file-io.h"
 #include "ima.h"
 #include "policy-boot.h"
 #include "policy-ima.h"
@@ -29,14 +28,6 @@ static void usage(FILE *f)
     fprintf(f, "Usage: attestctl policy ima generate LIST\n"
                "       attestctl policy ima check POLICY.json LIST\n"
                "       attestctl policy boot check POLICY.json EVENTLOG\n");
-}
-
-static int read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
-{
-    int k = file_read_all(path, max, buf, len);
-    if (k < 0)
-        fprintf(stderr, "attestctl: cannot read '%s': %s\n", path, att_strerror(k));
-    return k;
 }
 
 static int print_result(const struct policy_result *r)
@@ -62,7 +53,7 @@ static int ima_generate(const char *path)
     _cleanup_free_ uint8_t *buf = NULL;
     _cleanup_free_ char *out = NULL;
     size_t len, bad = 0;
-    if (read_file(path, IMA_MAX_SIZE, &buf, &len) < 0)
+    if (attestctl_read_file(NULL, path, IMA_MAX_SIZE, &buf, &len) < 0)
         return ATTESTCTL_EXIT_USAGE;
     if (looks_ascii(buf, len)) {
         struct ima_ascii_entry *e = NULL;
@@ -103,8 +94,8 @@ static int ima_check(const char *policy_path, const char *path)
     _cleanup_(ima_list_freep) struct ima_list *l = NULL;
     size_t plen, len, bad = 0;
 
-    if (read_file(policy_path, POLICY_MAX_SIZE, &pbuf, &plen) < 0 ||
-        read_file(path, IMA_MAX_SIZE, &buf, &len) < 0)
+    if (attestctl_read_file(NULL, policy_path, POLICY_MAX_SIZE, &pbuf, &plen) < 0 ||
+        attestctl_read_file(NULL, path, IMA_MAX_SIZE, &buf, &len) < 0)
         return ATTESTCTL_EXIT_USAGE;
     if (policy_ima_parse((const char *)pbuf, plen, &p, &err) < 0) {
         fprintf(stderr, "attestctl: '%s': %s\n", policy_path, err ? err : "invalid policy");
@@ -131,8 +122,8 @@ static int boot_check(const char *policy_path, const char *path)
     _cleanup_(eventlog_freep) struct eventlog *log = NULL;
     size_t plen, len, bad = 0;
 
-    if (read_file(policy_path, POLICY_MAX_SIZE, &pbuf, &plen) < 0 ||
-        read_file(path, EVENTLOG_MAX_SIZE, &buf, &len) < 0)
+    if (attestctl_read_file(NULL, policy_path, POLICY_MAX_SIZE, &pbuf, &plen) < 0 ||
+        attestctl_read_file(NULL, path, EVENTLOG_MAX_SIZE, &buf, &len) < 0)
         return ATTESTCTL_EXIT_USAGE;
     if (policy_boot_parse((const char *)pbuf, plen, &p, &err) < 0) {
         fprintf(stderr, "attestctl: '%s': %s\n", policy_path, err ? err : "invalid policy");

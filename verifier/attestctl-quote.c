@@ -15,9 +15,9 @@
 #include <string.h>
 
 #include "attestctl-groups.h"
+#include "attestctl-util.h"
 #include "cleanup.h"
 #include "error.h"
-#include "file-io.h"
 #include "hex.h"
 #include "pcr-selection.h"
 #include "pcr-values.h"
@@ -41,14 +41,6 @@ static void usage(FILE *f)
                "(tpm2_quote -m); QUOTE.SIG: TPMT_SIGNATURE (tpm2_quote -s); QUOTE.PCRS: the\n"
                "tpm2_quote -o file. SEL: e.g. sha256:0,1,2-10.\n"
                "Exit: 0 every check passed, 1 a check failed, 2 unreadable input.\n");
-}
-
-static int read_input(const char *what, const char *path, uint8_t **buf, size_t *len)
-{
-    int r = file_read_all(path, MAX_INPUT_FILE, buf, len);
-    if (r < 0)
-        fprintf(stderr, "attestctl: cannot read %s '%s': %s\n", what, path, att_strerror(r));
-    return r;
 }
 
 /* The values of the requested selection, in its order, from the file's values. */
@@ -128,9 +120,9 @@ static int quote_verify_cmd(const struct quote_args *a)
     TPMT_SIGNATURE sig;
     TPML_PCR_SELECTION sel;
 
-    if (read_input("AK public", a->ak, &ak_buf, &ak_len) < 0 ||
-        read_input("quote", a->quote, &attest, &attest_len) < 0 ||
-        read_input("signature", a->sig, &sig_buf, &sig_len) < 0)
+    if (attestctl_read_file("AK public", a->ak, MAX_INPUT_FILE, &ak_buf, &ak_len) < 0 ||
+        attestctl_read_file("quote", a->quote, MAX_INPUT_FILE, &attest, &attest_len) < 0 ||
+        attestctl_read_file("signature", a->sig, MAX_INPUT_FILE, &sig_buf, &sig_len) < 0)
         return ATTESTCTL_EXIT_USAGE;
     if (tpm_public_unmarshal(ak_buf, ak_len, &ak) < 0) {
         fprintf(stderr, "attestctl: '%s' is not a TPM public area\n", a->ak);
@@ -196,17 +188,10 @@ int attestctl_quote(int argc, char **argv)
     };
     struct quote_args a = {0};
 
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? ATTESTCTL_EXIT_USAGE : ATTESTCTL_EXIT_OK;
-    }
-    if (strcmp(argv[1], "verify") != 0) {
-        fprintf(stderr, "attestctl quote: unknown command '%s'\n", argv[1]);
-        usage(stderr);
-        return ATTESTCTL_EXIT_USAGE;
-    }
+    int c = attestctl_one_command(argc, argv, "verify", usage);
+    if (c != ATTESTCTL_CONTINUE)
+        return c;
     optind = 1;
-    int c;
     while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) >= 0) {
         switch (c) {
         case 'a':
