@@ -4,7 +4,7 @@
 # describes the lab: what is cached where, how a boot runs, what the guest reports.
 #
 # Layout under $ATTEST_BUILD_ROOT/boot-lab ($LAB):
-#   kernel/        Debian kernel package unpacked (tests/lib/fetch-kernel)      cached
+#   ../kernel/     Debian kernel package unpacked (tests/lib/fetch-kernel)      cached
 #   rootfs-base/   debootstrap minbase tree (tests/lib/boot-rootfs base)        cached
 #   fixture/       per build: verifier state after enrollment + policies, the
 #                  image (root.ext4 + tree), initramfs, golden boot       keyed by content
@@ -58,8 +58,9 @@ lab_require() {
 }
 
 lab_kernel() {  # sets KVER, KERNEL
-    KVER=$("$LIB/fetch-kernel" "$LAB/kernel")
-    KERNEL=$LAB/kernel/boot/vmlinuz-$KVER
+    # The build tree's kernel, shared with the other QEMU tests (fetch-kernel locks it).
+    KVER=$("$LIB/fetch-kernel" "$BLD/kernel")
+    KERNEL=$BLD/kernel/boot/vmlinuz-$KVER
     [ -r "$KERNEL" ] || lab_die "no kernel at $KERNEL"
 }
 
@@ -339,7 +340,7 @@ CONF
     # 90attest looks for its sources on the host's paths (it ignores dracut's
     # --sysroot); its test hooks point it at the guest's tree instead.
     ATTEST_DRACUT_CONFDIR=$FIX/root.ext4.tree$confdir ATTEST_DRACUT_STATEDIR=$FIX/root.ext4.tree$statedir \
-    "$LIB/boot-initrd" --kernel-dir "$LAB/kernel" --sysroot "$FIX/root.ext4.tree" --out "$FIX/initrd.img" \
+    "$LIB/boot-initrd" --kernel-dir "$BLD/kernel" --sysroot "$FIX/root.ext4.tree" --out "$FIX/initrd.img" \
         --moddir "$SRC/tests/boot/dracut/95attest-lab" --add attest-lab "${initrd_mods[@]}" > /dev/null
     mkdir -p "$FIX/initrd.tree"
     (cd "$FIX/initrd.tree" && cpio -id --quiet --no-absolute-filenames < "$FIX/initrd.img")
