@@ -31,6 +31,17 @@ static int nibble(char c)
     return -1;
 }
 
+int hex_decode_into(const char *s, uint8_t *out, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -EINVAL;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return 0;
+}
+
 int hex_decode(const char *s, uint8_t **ret_buf, size_t *ret_len)
 {
     if (strncmp(s, "0x", 2) == 0 || strncmp(s, "0X", 2) == 0)
@@ -42,12 +53,9 @@ int hex_decode(const char *s, uint8_t **ret_buf, size_t *ret_len)
     _cleanup_free_ uint8_t *buf = malloc(n / 2 + 1);
     if (!buf)
         return -ENOMEM;
-    for (size_t i = 0; i < n / 2; i++) {
-        int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -EINVAL;
-        buf[i] = (uint8_t)(hi << 4 | lo);
-    }
+    int r = hex_decode_into(s, buf, n / 2);
+    if (r < 0)
+        return r;
     *ret_buf = TAKE_PTR(buf);
     *ret_len = n / 2;
     return 0;

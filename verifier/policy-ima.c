@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "cleanup.h"
+#include "hex.h"
 #include "policy-ima.h"
 
 #define MAX_EXCLUDES 1024
@@ -233,11 +234,9 @@ static int eval_entry(const struct policy_ima *p, const struct ima_entry *e, siz
     }
     if (excluded(p, path))
         return 0;
-    _cleanup_free_ char *hex = calloc(1, 2 * (size_t)e->digest_len + 1);
+    _cleanup_free_ char *hex = hex_encode(e->digest, e->digest_len);
     if (!hex)
         return -ENOMEM;
-    for (uint32_t i = 0; i < e->digest_len; i++)
-        snprintf(hex + 2 * i, 3, "%02x", e->digest[i]);
     char full[16 + 2 * 64 + 2];
     snprintf(full, sizeof(full), "%s%s%.128s", e->digest_alg, e->digest_alg[0] ? ":" : "", hex);
     json_t *list = json_object_get(p->digests, path);

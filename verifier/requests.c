@@ -7,6 +7,7 @@
 #include <tss2/tss2_tpm2_types.h>
 
 #include "cleanup.h"
+#include "hex.h"
 #include "requests.h"
 
 #define _cleanup_json_ _cleanup_(json_decrefp)
@@ -131,17 +132,6 @@ static int bank_of(const char *name, uint16_t *alg, size_t *size)
     return -EINVAL;
 }
 
-static int nibble(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static int parse_pcr_index(const char *s)
 {
     /* "0".."23", no sign, no leading zero. */
@@ -185,13 +175,8 @@ static int parse_pcr_values(json_t *o, struct attest_request *r, struct req_erro
             if (!json_is_string(hex) || json_string_length(hex) != 2 * b->digest_size)
                 return req_fail(e, "pcr_values", "%s PCR %d must be %zu hex characters", bank, pcr,
                                 2 * b->digest_size);
-            const char *s = json_string_value(hex);
-            for (size_t i = 0; i < b->digest_size; i++) {
-                int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);
-                if (hi < 0 || lo < 0)
-                    return req_fail(e, "pcr_values", "%s PCR %d is not hex", bank, pcr);
-                b->digest[pcr][i] = (uint8_t)(hi << 4 | lo);
-            }
+            if (hex_decode_into(json_string_value(hex), b->digest[pcr], b->digest_size) < 0)
+                return req_fail(e, "pcr_values", "%s PCR %d is not hex", bank, pcr);
             b->present |= 1u << pcr;
         }
     }

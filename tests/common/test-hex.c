@@ -34,11 +34,22 @@ static void test_rejects(void **state)
     assert_null(out);
 }
 
+/* Fixed-size decoding reads exactly 2 * len characters and rejects a non-hex one. */
+static void test_into(void **state)
+{
+    uint8_t out[3] = {0};
+    assert_int_equal(hex_decode_into("0aFF10trailing", out, 3), 0);
+    assert_memory_equal(out, "\x0a\xff\x10", 3);
+    assert_int_equal(hex_decode_into("0a0g", out, 2), -EINVAL);
+    assert_int_equal(hex_decode_into("0x01", out, 2), -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_rejects),
+        cmocka_unit_test(test_into),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
