@@ -6,7 +6,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "cleanup.h"
 #include "hex.h"
 #include "policy-boot.h"
+#include "policy-json.h"
 #include "tpm-alg.h"
 
 struct policy_boot {
@@ -42,19 +42,6 @@ void policy_boot_free(struct policy_boot *p)
 uint32_t policy_boot_firmware_pcrs(const struct policy_boot *p)
 {
     return p->firmware_pcrs;
-}
-
-static int fail(char **ret_error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(char **ret_error, const char *fmt, ...)
-{
-    if (ret_error) {
-        va_list ap;
-        va_start(ap, fmt);
-        if (vasprintf(ret_error, fmt, ap) < 0)
-            *ret_error = NULL;
-        va_end(ap);
-    }
-    return -EINVAL;
 }
 
 /* A non-empty array of hex digests of the bank's size; lowercased in place. */
@@ -153,83 +140,80 @@ static int validate(struct policy_boot *p, char **ret_error)
     const char *key;
     unsigned rules = 0;
 
-    if (!json_is_object(doc))
-        return fail(ret_error, "policy is not a JSON object");
     json_object_foreach(doc, key, v)
     {
         if (!known_key(key))
-            return fail(ret_error, "unknown member '%s'", key);
+            return policy_fail(ret_error, "unknown member '%s'", key);
     }
     v = json_object_get(doc, "version");
     if (v && json_integer_value(v) != 1)
-        return fail(ret_error, "'version' must be 1");
+        return policy_fail(ret_error, "'version' must be 1");
     v = json_object_get(doc, "bank");
     p->bank = TPM2_ALG_SHA256;
     if (v) {
         p->bank = json_is_string(v) ? tpm_alg_hash_from_name(json_string_value(v)) : 0;
         if (p->bank == TPM2_ALG_ERROR || p->bank == 0)
-            return fail(ret_error, "'bank' must name a hash (sha1, sha256, ...)");
+            return policy_fail(ret_error, "'bank' must name a hash (sha1, sha256, ...)");
     }
     p->size = tpm_alg_digest_size(p->bank);
     p->firmware_pcrs = EVENTLOG_FIRMWARE_PCRS;
     if ((v = json_object_get(doc, "firmware_pcrs")) &&
         check_firmware_pcrs(v, &p->firmware_pcrs) < 0)
-        return fail(ret_error, "'firmware_pcrs' must be an array of PCR numbers 0-23");
+        return policy_fail(ret_error, "'firmware_pcrs' must be an array of PCR numbers 0-23");
     if ((v = json_object_get(doc, "pcrs"))) {
         if (check_pcr_map(v, p->size) < 0)
-            return fail(ret_error,
-                        "'pcrs' must map PCR numbers to non-empty arrays of %zu-byte "
-                        "hex digests",
-                        p->size);
+            return policy_fail(ret_error,
+                               "'pcrs' must map PCR numbers to non-empty arrays of %zu-byte "
+                               "hex digests",
+                               p->size);
         rules++;
     }
     if ((v = json_object_get(doc, "event_digests"))) {
         if (check_pcr_map(v, p->size) < 0)
-            return fail(ret_error,
-                        "'event_digests' must map PCR numbers to non-empty arrays of "
-                        "%zu-byte hex digests",
-                        p->size);
+            return policy_fail(ret_error,
+                               "'event_digests' must map PCR numbers to non-empty arrays of "
+                               "%zu-byte hex digests",
+                               p->size);
         rules++;
     }
     for (size_t i = 0; i < sizeof(digest_lists) / sizeof(digest_lists[0]); i++)
         if ((v = json_object_get(doc, digest_lists[i]))) {
             if (check_digest_array(v, p->size) < 0)
-                return fail(ret_error, "'%s' must be a non-empty array of %zu-byte hex digests",
-                            digest_lists[i], p->size);
+                return policy_fail(ret_error,
+                                   "'%s' must be a non-empty array of %zu-byte hex digests",
+                                   digest_lists[i], p->size);
             rules++;
         }
     if ((v = json_object_get(doc, "secure_boot"))) {
         if (!json_is_boolean(v))
-            return fail(ret_error, "'secure_boot' must be true or false");
+            return policy_fail(ret_error, "'secure_boot' must be true or false");
         rules++;
     }
     if ((v = json_object_get(doc, "separators"))) {
         if (!json_is_true(v))
-            return fail(ret_error, "'separators' can only be true");
+            return policy_fail(ret_error, "'separators' can only be true");
         rules++;
     }
     if ((v = json_object_get(doc, "cmdlines"))) {
         if (check_strings(v) < 0)
-            return fail(ret_error, "'cmdlines' must be a non-empty array of strings");
+            return policy_fail(ret_error, "'cmdlines' must be a non-empty array of strings");
         rules++;
     }
     if (rules == 0)
-        return fail(ret_error, "policy has no rule (an empty policy never means 'accept all')");
+        return policy_fail(ret_error,
+                           "policy has no rule (an empty policy never means 'accept all')");
     return 0;
 }
 
 int policy_boot_parse(const char *json, size_t len, struct policy_boot **ret, char **ret_error)
 {
-    json_error_t err;
-    if (ret_error)
-        *ret_error = NULL;
     _cleanup_(policy_boot_freep) struct policy_boot *p = calloc(1, sizeof(*p));
     if (!p)
         return -ENOMEM;
-    p->doc = json_loadb(json, len, JSON_REJECT_DUPLICATES, &err);
-    if (!p->doc)
-        return fail(ret_error, "invalid JSON at line %d: %s", err.line, err.text);
-    int k = validate(p, ret_error);
+    int k = policy_json_load(json, len, &p->doc, ret_error);
+    if (k < 0)
+        return k;
+    k = validate(p, ret_error);
     if (k < 0)
         return k;
     *ret = TAKE_PTR(p);

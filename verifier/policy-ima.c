@@ -9,7 +9,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <regex.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "cleanup.h"
 #include "hex.h"
 #include "policy-ima.h"
+#include "policy-json.h"
 
 #define MAX_EXCLUDES 1024
 
@@ -54,19 +54,6 @@ void policy_ima_free(struct policy_ima *p)
     free(p);
 }
 
-static int fail(char **ret_error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(char **ret_error, const char *fmt, ...)
-{
-    if (ret_error) {
-        va_list ap;
-        va_start(ap, fmt);
-        if (vasprintf(ret_error, fmt, ap) < 0)
-            *ret_error = NULL;
-        va_end(ap);
-    }
-    return -EINVAL;
-}
-
 /* "alg:hex" or "hex" -> normalized lowercase copy; NULL when malformed. */
 static char *normalize_digest(const char *s)
 {
@@ -90,7 +77,7 @@ static int load_digests(struct policy_ima *p, json_t *d, char **ret_error)
     const char *path;
     json_t *list;
     if (!json_is_object(d))
-        return fail(ret_error, "'digests' must map paths to arrays of digests");
+        return policy_fail(ret_error, "'digests' must map paths to arrays of digests");
     p->digests = json_object();
     if (!p->digests)
         return -ENOMEM;
@@ -99,7 +86,7 @@ static int load_digests(struct policy_ima *p, json_t *d, char **ret_error)
         size_t i;
         json_t *v;
         if (!json_is_array(list) || json_array_size(list) == 0)
-            return fail(ret_error, "'digests': '%s' needs a non-empty array", path);
+            return policy_fail(ret_error, "'digests': '%s' needs a non-empty array", path);
         json_t *norm = json_array();
         if (!norm || json_object_set_new(p->digests, path, norm) < 0)
             return -ENOMEM;
@@ -108,7 +95,7 @@ static int load_digests(struct policy_ima *p, json_t *d, char **ret_error)
             _cleanup_free_ char *n =
                 json_is_string(v) ? normalize_digest(json_string_value(v)) : NULL;
             if (!n)
-                return fail(ret_error, "'digests': '%s': bad digest", path);
+                return policy_fail(ret_error, "'digests': '%s': bad digest", path);
             if (json_array_append_new(norm, json_string(n)) < 0)
                 return -ENOMEM;
         }
@@ -122,7 +109,8 @@ static int load_excludes(struct policy_ima *p, json_t *a, char **ret_error)
     size_t i;
     json_t *v;
     if (!json_is_array(a) || json_array_size(a) > MAX_EXCLUDES)
-        return fail(ret_error, "'excludes' must be an array of at most %d regexes", MAX_EXCLUDES);
+        return policy_fail(ret_error, "'excludes' must be an array of at most %d regexes",
+                           MAX_EXCLUDES);
     p->excludes = calloc(json_array_size(a) + 1, sizeof(regex_t));
     if (!p->excludes)
         return -ENOMEM;
@@ -131,9 +119,9 @@ static int load_excludes(struct policy_ima *p, json_t *a, char **ret_error)
         const char *re = json_string_value(v);
         _cleanup_free_ char *anchored = NULL;
         if (!re || asprintf(&anchored, "^(%s)", re) < 0)
-            return fail(ret_error, "'excludes'[%zu] must be a string", i);
+            return policy_fail(ret_error, "'excludes'[%zu] must be a string", i);
         if (regcomp(&p->excludes[p->n_excludes], anchored, REG_EXTENDED | REG_NOSUB) != 0)
-            return fail(ret_error, "'excludes'[%zu]: not a POSIX extended regex: %s", i, re);
+            return policy_fail(ret_error, "'excludes'[%zu]: not a POSIX extended regex: %s", i, re);
         p->n_excludes++;
     }
     return 0;
@@ -143,15 +131,13 @@ static int validate(struct policy_ima *p, json_t *doc, char **ret_error)
 {
     const char *key;
     json_t *v;
-    if (!json_is_object(doc))
-        return fail(ret_error, "policy is not a JSON object");
     json_object_foreach(doc, key, v)
     {
         bool known = false;
         for (size_t i = 0; i < sizeof(known_keys) / sizeof(known_keys[0]); i++)
             known |= strcmp(key, known_keys[i]) == 0;
         if (!known)
-            return fail(ret_error, "unknown member '%s'", key);
+            return policy_fail(ret_error, "unknown member '%s'", key);
     }
     int k;
     if ((v = json_object_get(doc, "digests")) && (k = load_digests(p, v, ret_error)) < 0)
@@ -160,12 +146,13 @@ static int validate(struct policy_ima *p, json_t *doc, char **ret_error)
         return k;
     if ((v = json_object_get(doc, "allow_violations"))) {
         if (!json_is_boolean(v))
-            return fail(ret_error, "'allow_violations' must be true or false");
+            return policy_fail(ret_error, "'allow_violations' must be true or false");
         p->allow_violations = json_is_true(v);
     }
     if ((!p->digests || json_object_size(p->digests) == 0) && p->n_excludes == 0)
-        return fail(ret_error, "policy has no digest and no exclude (an empty policy never means "
-                               "'accept all')");
+        return policy_fail(ret_error,
+                           "policy has no digest and no exclude (an empty policy never means "
+                           "'accept all')");
     if (!p->digests && !(p->digests = json_object()))
         return -ENOMEM;
     return 0;
@@ -173,16 +160,14 @@ static int validate(struct policy_ima *p, json_t *doc, char **ret_error)
 
 int policy_ima_parse(const char *json, size_t len, struct policy_ima **ret, char **ret_error)
 {
-    json_error_t err;
-    if (ret_error)
-        *ret_error = NULL;
-    json_auto_t *doc = json_loadb(json, len, JSON_REJECT_DUPLICATES, &err);
-    if (!doc)
-        return fail(ret_error, "invalid JSON at line %d: %s", err.line, err.text);
+    json_auto_t *doc = NULL;
+    int k = policy_json_load(json, len, &doc, ret_error);
+    if (k < 0)
+        return k;
     _cleanup_(policy_ima_freep) struct policy_ima *p = calloc(1, sizeof(*p));
     if (!p)
         return -ENOMEM;
-    int k = validate(p, doc, ret_error);
+    k = validate(p, doc, ret_error);
     if (k < 0)
         return k;
     *ret = TAKE_PTR(p);
