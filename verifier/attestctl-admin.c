@@ -132,10 +132,11 @@ static const char *str(json_t *o, const char *k)
     return s && *s ? s : "-";
 }
 
-static int cmd_list(struct client *c)
+/* GET an admin resource: 0 with *ret the 200 reply, else the exit code (reason printed). */
+static int get_json(struct client *c, const char *path, json_t **ret)
 {
     json_t *reply = NULL;
-    int status = request(c, "GET", "/v1/admin/machines", NULL, true, &reply, NULL);
+    int status = request(c, "GET", path, NULL, true, &reply, NULL);
     if (status < 0)
         return ATTESTCTL_EXIT_USAGE;
     if (status != 200) {
@@ -143,6 +144,16 @@ static int cmd_list(struct client *c)
         json_decref(reply);
         return r;
     }
+    *ret = reply;
+    return 0;
+}
+
+static int cmd_list(struct client *c)
+{
+    json_t *reply = NULL;
+    int r = get_json(c, "/v1/admin/machines", &reply);
+    if (r)
+        return r;
     if (c->json) {
         print_json(reply);
     } else {
@@ -168,14 +179,9 @@ static int cmd_show(struct client *c, const char *id)
     json_t *reply = NULL;
     if (asprintf(&path, "/v1/admin/machines/%s", id) < 0)
         return ATTESTCTL_EXIT_USAGE;
-    int status = request(c, "GET", path, NULL, true, &reply, NULL);
-    if (status < 0)
-        return ATTESTCTL_EXIT_USAGE;
-    if (status != 200) {
-        int r = refused(status, reply);
-        json_decref(reply);
+    int r = get_json(c, path, &reply);
+    if (r)
         return r;
-    }
     if (c->json) {
         print_json(reply);
         json_decref(reply);
