@@ -173,7 +173,7 @@ void api_admin_policy(void *userdata, const struct http_request *req, struct htt
     struct req_error e = {0};
     int r = parse_policy_request(req->body, req->body_len, &p, &e);
     if (r < 0) {
-        http_reply_error(rep, r == -ENOMEM ? 500 : 400, e.field, "%s", e.message);
+        reply_request_error(rep, r, &e);
         return;
     }
     /* The document's own schema is the policy engine's: it is read when applied. */

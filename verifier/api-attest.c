@@ -232,7 +232,7 @@ void api_attestations(void *userdata, const struct http_request *req, struct htt
     struct req_error e = {0};
     int ret = parse_attest_request(req->body, req->body_len, &r, &e);
     if (ret < 0) {
-        http_reply_error(rep, ret == -ENOMEM ? 500 : 400, e.field, "%s", e.message);
+        reply_request_error(rep, ret, &e);
         return;
     }
     struct machine m;

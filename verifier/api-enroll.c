@@ -121,7 +121,7 @@ void api_enrollments(void *userdata, const struct http_request *req, struct http
     struct req_error e = {0};
     int ret = parse_enroll_request(req->body, req->body_len, &r, &e);
     if (ret < 0) {
-        http_reply_error(rep, ret == -ENOMEM ? 500 : 400, e.field, "%s", e.message);
+        reply_request_error(rep, ret, &e);
         return;
     }
     TPM2B_PUBLIC ek = {0}, ak = {0};
@@ -195,7 +195,7 @@ void api_activate(void *userdata, const struct http_request *req, struct http_re
     struct req_error e = {0};
     int ret = parse_activate_request(req->body, req->body_len, &a, &e);
     if (ret < 0) {
-        http_reply_error(rep, ret == -ENOMEM ? 500 : 400, e.field, "%s", e.message);
+        reply_request_error(rep, ret, &e);
         return;
     }
     /* Taken (deleted) before the comparison: a wrong guess consumes the challenge. */

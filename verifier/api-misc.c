@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "requests.h"
 #include "verifier.h"
 
 int64_t verifier_now(void)
@@ -23,6 +24,11 @@ void reply_storage_error(struct verifier *v, struct http_reply *rep, int r, cons
         http_reply_error(rep, 500, NULL, "out of memory");
     else
         http_reply_error(rep, 503, NULL, "storage unavailable");
+}
+
+void reply_request_error(struct http_reply *rep, int r, const struct req_error *e)
+{
+    http_reply_error(rep, r == -ENOMEM ? 500 : 400, e->field, "%s", e->message);
 }
 
 void api_healthz(void *userdata, const struct http_request *req, struct http_reply *rep)

@@ -54,7 +54,7 @@ static void handle(struct verifier *v, enum nonce_kind kind, const struct http_r
     struct req_error e = {0};
     int r = parse_ak_request(req->body, req->body_len, &ar, &e);
     if (r < 0) {
-        http_reply_error(rep, r == -ENOMEM ? 500 : 400, e.field, "%s", e.message);
+        reply_request_error(rep, r, &e);
         return;
     }
     struct machine m;

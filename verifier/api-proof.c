@@ -29,7 +29,7 @@ void api_proofs(void *userdata, const struct http_request *req, struct http_repl
     struct req_error e = {0};
     int ret = parse_proof_request(req->body, req->body_len, &p, &e);
     if (ret < 0) {
-        http_reply_error(rep, ret == -ENOMEM ? 500 : 400, e.field, "%s", e.message);
+        reply_request_error(rep, ret, &e);
         return;
     }
     char challenge_ak[ST_NAME_MAX];

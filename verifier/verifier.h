@@ -32,6 +32,10 @@ int64_t verifier_now(void);
 /* Reply 503/500 for a storage error and log it once. */
 void reply_storage_error(struct verifier *v, struct http_reply *rep, int r, const char *what);
 
+/* Reply 400 naming the field a request parser refused, or 500 when it ran out of memory. */
+struct req_error;
+void reply_request_error(struct http_reply *rep, int r, const struct req_error *e);
+
 /* The route table (routes.c). */
 extern const struct http_route verifier_routes[];
 extern const size_t verifier_n_routes;
