@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "corpora.h"
 #include "eventlog-pcrs.h"
 #include "eventlog.h"
 #include "file-io.h"
@@ -277,13 +278,7 @@ static void test_keylime_ascii(void **state)
 
 int main(void)
 {
-    corpora = getenv("ATTEST_CORPORA");
-    char probe[4096];
-    snprintf(probe, sizeof(probe), "%s/VERIFY.tsv", corpora ? corpora : "");
-    if (!corpora || access(probe, R_OK) != 0) {
-        fprintf(stderr, "corpora not found (ATTEST_CORPORA=%s)\n", corpora ? corpora : "");
-        return getenv("CI") ? 1 : 77;
-    }
+    corpora = corpora_dir_or_skip("VERIFY.tsv");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_truncate_every_offset), cmocka_unit_test(test_altered_secure_boot),
         cmocka_unit_test(test_tss_ima_samples),       cmocka_unit_test(test_h12ssl_incremental),

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -22,6 +21,7 @@
 #include "ak-check.h"
 #include "clock-check.h"
 #include "cleanup.h"
+#include "corpora.h"
 #include "error.h"
 #include "file-io.h"
 #include "hex.h"
@@ -220,14 +220,7 @@ static void test_real_ak_policy(void **state)
 
 int main(void)
 {
-    corpora = getenv("ATTEST_CORPORA");
-    _cleanup_free_ char *probe = NULL;
-    if (corpora && asprintf(&probe, "%s/go-tpm-tools/derived", corpora) < 0)
-        return 1;
-    if (!corpora || access(probe, R_OK) < 0) {
-        fprintf(stderr, "SKIP: corpora not found (ATTEST_CORPORA='%s')\n", corpora ? corpora : "");
-        return getenv("CI") ? 1 : 77;
-    }
+    corpora = corpora_dir_or_skip("go-tpm-tools/derived");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_real_quotes_verify),
         cmocka_unit_test(test_real_clock_order),

@@ -12,13 +12,13 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 #include <string.h>
 
 #include <cmocka.h>
 #include <openssl/pem.h>
 
 #include "cleanup.h"
+#include "corpora.h"
 #include "ek-cert.h"
 #include "error.h"
 #include "file-io.h"
@@ -225,14 +225,7 @@ static void test_parse_negative(void **state)
 
 int main(void)
 {
-    corpora = getenv("ATTEST_CORPORA");
-    _cleanup_free_ char *probe = NULL;
-    if (corpora && asprintf(&probe, "%s/wif-bunker", corpora) < 0)
-        return 1;
-    if (!corpora || access(probe, R_OK) < 0) {
-        fprintf(stderr, "SKIP: corpora not found (ATTEST_CORPORA='%s')\n", corpora ? corpora : "");
-        return getenv("CI") ? 1 : 77;
-    }
+    corpora = corpora_dir_or_skip("wif-bunker");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vendor_chains),  cmocka_unit_test(test_bundle_store),
         cmocka_unit_test(test_google_no_root), cmocka_unit_test(test_wrong_vendor),
