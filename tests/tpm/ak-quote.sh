@@ -6,6 +6,14 @@
 # shellcheck source=tests/tpm/lib.sh
 source "$(dirname "$0")/lib.sh"
 alg=$1 ek=$2
+# What every operation under the EK sends first: its policy session (H-3 adds
+# PolicyOR; L-2 has no persistent EK, so it is created each time).
+case $ek in
+L-1) ek_session="ReadPublic StartAuthSession PolicySecret" ;;
+L-2) ek_session="ReadPublic CreatePrimary StartAuthSession PolicySecret" ;;
+H-3) ek_session="ReadPublic StartAuthSession PolicySecret PolicyOR" ;;
+*) fail "unknown EK template '$ek'" ;;
+esac
 
 step "ak create --alg $alg --ek $ek"
 expect_rc 0 "$ATTESTD" ak create --dir ak --alg "$alg" --ek "$ek"
@@ -23,12 +31,7 @@ case $alg in
 rsa) grep -q 'value: rsassa' ak.txt || fail "RSA AK scheme is not rsassa" ;;
 ecc) { grep -q 'value: ecdsa' ak.txt && grep -q 'NIST p256' ak.txt; } || fail "ECC AK is not ECDSA P-256" ;;
 esac
-case $ek in
-L-1 | H-3) want="ReadPublic StartAuthSession PolicySecret" ;;
-L-2) want="ReadPublic CreatePrimary StartAuthSession PolicySecret" ;;
-esac
-[ "$ek" = H-3 ] && want="$want PolicyOR"
-want="$want Create"
+want="$ek_session Create"
 [ "$ek" = L-2 ] && want="$want FlushContext NV_ReadPublic" || want="$want NV_ReadPublic NV_Read"
 [ "$(last_commands ak-create)" = "$want" ] || fail "ak create sent '$(last_commands ak-create)', expected '$want'"
 assert_tpm_clean
@@ -57,10 +60,7 @@ for i in range(n):
         vals += f[off + 6 + 66 * j: off + 6 + 66 * j + size]
 sys.exit(0 if vals == open(sys.argv[2], "rb").read() else 1)
 PY
-want="ReadPublic StartAuthSession PolicySecret"
-[ "$ek" = H-3 ] && want="$want PolicyOR"
-[ "$ek" = L-2 ] && want="ReadPublic CreatePrimary StartAuthSession PolicySecret"
-want="$want Load"
+want="$ek_session Load"
 [ "$ek" = L-2 ] && want="$want FlushContext"
 want="$want Quote PCR_Read PCR_Read FlushContext"
 [ "$(last_commands quote-blobs)" = "$want" ] || fail "cold quote sent '$(last_commands quote-blobs)', expected '$want'"
@@ -88,10 +88,7 @@ head -c 32 /dev/urandom > secret
 tpm2_makecredential -T none -u ak/ek.pub -s secret -n "$(hexof ak/ak.name)" -o cred >/dev/null 2>&1
 got=$("$ATTESTD" ak activate --dir ak --credential cred)
 [ "$got" = "$(hexof secret)" ] || fail "activate under $ek gave '$got'"
-want="ReadPublic StartAuthSession PolicySecret"
-[ "$ek" = H-3 ] && want="$want PolicyOR"
-[ "$ek" = L-2 ] && want="ReadPublic CreatePrimary StartAuthSession PolicySecret"
-want="$want Load StartAuthSession StartAuthSession PolicySecret"
+want="$ek_session Load StartAuthSession StartAuthSession PolicySecret"
 [ "$ek" = H-3 ] && want="$want PolicyOR"
 want="$want ActivateCredential FlushContext"
 [ "$ek" = L-2 ] && want="$want FlushContext"
