@@ -104,7 +104,7 @@ static int get_b64(json_t *o, const char *key, size_t max, uint8_t **ret, size_t
         return -EBADMSG;
     _cleanup_free_ uint8_t *buf = NULL;
     size_t len;
-    int r = b64_decode(s, &buf, &len);
+    int r = base64_decode(s, max, &buf, &len);
     if (r == -ENOMEM)
         return r;
     if (r < 0 || len == 0 || len > max)
@@ -290,7 +290,7 @@ static char *dump(json_t *o)
 /* json string of base64(buf) (steals nothing); NULL on ENOMEM. */
 static json_t *b64_json(const uint8_t *buf, size_t len)
 {
-    _cleanup_free_ char *s = b64_encode(buf, len);
+    _cleanup_free_ char *s = base64_encode(buf, len);
     return s ? json_string(s) : NULL;
 }
 

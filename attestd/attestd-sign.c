@@ -63,7 +63,7 @@ static int sign(struct agent_ctx *ctx, const uint8_t *data, size_t len)
     size_t off = 0;
     if (Tss2_MU_TPMT_SIGNATURE_Marshal(&sig, buf, sizeof(buf), &off) != TSS2_RC_SUCCESS)
         return AGENT_EXIT_LOCAL;
-    _cleanup_free_ char *b64 = b64_encode(buf, off);
+    _cleanup_free_ char *b64 = base64_encode(buf, off);
     if (!b64)
         return AGENT_EXIT_LOCAL;
     printf("%s\n", b64);

@@ -68,7 +68,7 @@ static int decode_json_segment(const char *s, size_t len, json_t **ret)
 {
     _cleanup_free_ uint8_t *raw = NULL;
     size_t rawlen;
-    if (b64url_decode(s, len, &raw, &rawlen) < 0)
+    if (base64url_decode(s, len, len, &raw, &rawlen) < 0)
         return -EBADMSG;
     json_t *j = json_loadb((const char *)raw, rawlen, JSON_REJECT_DUPLICATES, NULL);
     if (!j || !json_is_object(j)) {
@@ -113,7 +113,8 @@ static int verify_signature(EVP_PKEY *key, const char *signed_part, size_t signe
 {
     _cleanup_free_ uint8_t *raw = NULL;
     size_t rawlen;
-    if (b64url_decode(sig_b64, sig_b64_len, &raw, &rawlen) < 0 || rawlen != ES256_SIG_LEN)
+    if (base64url_decode(sig_b64, sig_b64_len, ES256_SIG_LEN, &raw, &rawlen) < 0 ||
+        rawlen != ES256_SIG_LEN)
         return ATT_E_VERIFY;
 
     _cleanup_(ECDSA_SIG_freep) ECDSA_SIG *sig = ECDSA_SIG_new();

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests of attestd/base64.c: strict decoding around OpenSSL's EVP_DecodeBlock. */
+/* Unit tests of quote/base64.c: strict decoding around OpenSSL's EVP_DecodeBlock. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,12 +19,12 @@ static void test_roundtrip(void **state)
     for (size_t i = 0; i < sizeof(data); i++)
         data[i] = (uint8_t)(i * 31 + 7);
     for (size_t n = 0; n <= sizeof(data); n++) {
-        _cleanup_free_ char *s = b64_encode(data, n);
+        _cleanup_free_ char *s = base64_encode(data, n);
         assert_non_null(s);
         assert_int_equal(strlen(s), 4 * ((n + 2) / 3));
         _cleanup_free_ uint8_t *back = NULL;
         size_t len;
-        assert_int_equal(b64_decode(s, &back, &len), 0);
+        assert_int_equal(base64_decode(s, SIZE_MAX, &back, &len), 0);
         assert_int_equal(len, n);
         assert_memory_equal(back, data, n);
     }
@@ -38,20 +38,20 @@ static void test_known_vectors(void **state)
                                       "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
     static const char *const url[] = {"", "Zg", "Zm8", "Zm9v", "Zm9vYg", "Zm9vYmE", "Zm9vYmFy"};
     for (size_t i = 0; i < 7; i++) {
-        _cleanup_free_ char *s = b64_encode((const uint8_t *)plain[i], strlen(plain[i]));
+        _cleanup_free_ char *s = base64_encode((const uint8_t *)plain[i], strlen(plain[i]));
         assert_string_equal(s, enc[i]);
         _cleanup_free_ uint8_t *b = NULL, *u = NULL;
         size_t len;
-        assert_int_equal(b64_decode(enc[i], &b, &len), 0);
+        assert_int_equal(base64_decode(enc[i], SIZE_MAX, &b, &len), 0);
         assert_int_equal(len, strlen(plain[i]));
         assert_memory_equal(b, plain[i], len);
-        assert_int_equal(b64url_decode(url[i], strlen(url[i]), &u, &len), 0);
+        assert_int_equal(base64url_decode(url[i], strlen(url[i]), SIZE_MAX, &u, &len), 0);
         assert_int_equal(len, strlen(plain[i]));
         assert_memory_equal(u, plain[i], len);
     }
     _cleanup_free_ uint8_t *b = NULL;
     size_t len;
-    assert_int_equal(b64url_decode("-_8", 3, &b, &len), 0);
+    assert_int_equal(base64url_decode("-_8", 3, SIZE_MAX, &b, &len), 0);
     assert_int_equal(len, 2);
     assert_int_equal(b[0], 0xfb);
     assert_int_equal(b[1], 0xff);
@@ -64,7 +64,7 @@ static void test_refused(void **state)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         uint8_t *b = NULL;
         size_t len;
-        if (b64_decode(bad[i], &b, &len) != -EINVAL)
+        if (base64_decode(bad[i], SIZE_MAX, &b, &len) != -EINVAL)
             fail_msg("'%s' accepted", bad[i]);
         assert_null(b);
     }
@@ -72,7 +72,7 @@ static void test_refused(void **state)
     for (size_t i = 0; i < sizeof(badurl) / sizeof(badurl[0]); i++) {
         uint8_t *b = NULL;
         size_t len;
-        if (b64url_decode(badurl[i], strlen(badurl[i]), &b, &len) != -EINVAL)
+        if (base64url_decode(badurl[i], strlen(badurl[i]), SIZE_MAX, &b, &len) != -EINVAL)
             fail_msg("'%s' accepted as base64url", badurl[i]);
         assert_null(b);
     }
