@@ -7,8 +7,8 @@
 
 #include "agent.h"
 #include "attestd.h"
-#include "error.h"
-#include "verdict.h"
+#include "common/error.h"
+#include "verdict/verdict.h"
 
 void agent_log(const char *cmd, const char *fmt, ...)
 {

@@ -7,11 +7,11 @@
 #include <jansson.h>
 
 #include "api.h"
-#include "base64.h"
-#include "cleanup.h"
-#include "hex.h"
-#include "pcr-selection.h"
-#include "tpm-alg.h"
+#include "common/base64.h"
+#include "common/cleanup.h"
+#include "common/hex.h"
+#include "common/pcr-selection.h"
+#include "common/tpm-alg.h"
 
 #define MAX_TPM_BLOB 4096
 

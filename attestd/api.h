@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pcr-values.h"
+#include "common/pcr-values.h"
 
 /*
  * The verifier's HTTP API (docs/api.md) as seen from the agent: request

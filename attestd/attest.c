@@ -10,24 +10,24 @@
 #include <systemd/sd-daemon.h>
 #include <tss2/tss2_mu.h>
 
-#include "ak-dir.h"
 #include "api.h"
 #include "attest.h"
 #include "attestd.h"
-#include "blob.h"
-#include "cleanup.h"
-#include "context.h"
-#include "error.h"
-#include "file-io.h"
-#include "hex.h"
-#include "ima.h"
-#include "pcr-selection.h"
-#include "quote.h"
+#include "common/cleanup.h"
+#include "common/error.h"
+#include "common/file-io.h"
+#include "common/hex.h"
+#include "common/pcr-selection.h"
+#include "log/ima.h"
 #include "status.h"
-#include "tcti-count.h"
-#include "tpm-ctx.h"
-#include "tpm-rc.h"
-#include "verdict.h"
+#include "tpm/ak-dir.h"
+#include "tpm/blob.h"
+#include "tpm/context.h"
+#include "tpm/quote.h"
+#include "tpm/tcti-count.h"
+#include "tpm/tpm-ctx.h"
+#include "tpm/tpm-rc.h"
+#include "verdict/verdict.h"
 
 #define STEP_RETRY     (-1) /* transient: new exchange after a backoff */
 #define MAX_EVENT_LOG  (16u * 1024 * 1024)

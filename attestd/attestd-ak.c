@@ -7,16 +7,16 @@
 
 #include <openssl/crypto.h>
 
-#include "activate.h"
-#include "ak-dir.h"
 #include "attestd-commands.h"
 #include "attestd.h"
-#include "cleanup.h"
-#include "context.h"
-#include "error.h"
-#include "hex.h"
-#include "tpm-ctx.h"
-#include "tpm-rc.h"
+#include "common/cleanup.h"
+#include "common/error.h"
+#include "common/hex.h"
+#include "tpm/activate.h"
+#include "tpm/ak-dir.h"
+#include "tpm/context.h"
+#include "tpm/tpm-ctx.h"
+#include "tpm/tpm-rc.h"
 
 static void usage(FILE *f)
 {

@@ -6,7 +6,7 @@
 #include "agent.h"
 #include "attest.h"
 #include "attestd-commands.h"
-#include "cleanup.h"
+#include "common/cleanup.h"
 
 static void usage(FILE *f)
 {

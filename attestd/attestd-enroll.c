@@ -18,19 +18,19 @@
 #include <openssl/x509.h>
 #include <tss2/tss2_mu.h>
 
-#include "activate.h"
 #include "agent.h"
-#include "ak-dir.h"
 #include "api.h"
 #include "attestd-commands.h"
-#include "blob.h"
-#include "cleanup.h"
-#include "error.h"
-#include "file-io.h"
-#include "hex.h"
-#include "tpm-ctx.h"
-#include "tpm-pubkey.h"
-#include "tpm-rc.h"
+#include "common/cleanup.h"
+#include "common/error.h"
+#include "common/file-io.h"
+#include "common/hex.h"
+#include "tpm/activate.h"
+#include "tpm/ak-dir.h"
+#include "tpm/blob.h"
+#include "tpm/tpm-ctx.h"
+#include "tpm/tpm-rc.h"
+#include "verify/tpm-pubkey.h"
 
 struct enroll {
     struct agent_ctx *ctx;

@@ -9,17 +9,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ak-dir.h"
 #include "attestd-commands.h"
 #include "attestd.h"
-#include "cleanup.h"
-#include "error.h"
-#include "hex.h"
-#include "pcr-selection.h"
-#include "pcr-values.h"
-#include "quote.h"
-#include "tpm-ctx.h"
-#include "tpm-rc.h"
+#include "common/cleanup.h"
+#include "common/error.h"
+#include "common/hex.h"
+#include "common/pcr-selection.h"
+#include "common/pcr-values.h"
+#include "tpm/ak-dir.h"
+#include "tpm/quote.h"
+#include "tpm/tpm-ctx.h"
+#include "tpm/tpm-rc.h"
 
 static void usage(FILE *f)
 {

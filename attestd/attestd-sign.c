@@ -14,16 +14,16 @@
 
 #include "agent-opts.h"
 #include "agent.h"
-#include "ak-dir.h"
 #include "attestd-commands.h"
-#include "base64.h"
-#include "blob.h"
-#include "cleanup.h"
-#include "error.h"
-#include "hex.h"
-#include "sign.h"
-#include "tpm-ctx.h"
-#include "tpm-rc.h"
+#include "common/base64.h"
+#include "common/cleanup.h"
+#include "common/error.h"
+#include "common/hex.h"
+#include "tpm/ak-dir.h"
+#include "tpm/blob.h"
+#include "tpm/sign.h"
+#include "tpm/tpm-ctx.h"
+#include "tpm/tpm-rc.h"
 
 static int sign(struct agent_ctx *ctx, const uint8_t *data, size_t len)
 {

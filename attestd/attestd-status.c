@@ -11,7 +11,7 @@
 
 #include "agent.h"
 #include "attestd-commands.h"
-#include "cleanup.h"
+#include "common/cleanup.h"
 #include "status.h"
 
 static void print_time(const char *label, json_t *t, time_t now)

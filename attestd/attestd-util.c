@@ -4,8 +4,8 @@
 #include <stdlib.h>
 
 #include "attestd.h"
-#include "error.h"
-#include "tpm-ctx.h"
+#include "common/error.h"
+#include "tpm/tpm-ctx.h"
 
 int attestd_exit_code(int r)
 {

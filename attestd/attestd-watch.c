@@ -21,7 +21,7 @@
 #include "agent.h"
 #include "attest.h"
 #include "attestd-commands.h"
-#include "cleanup.h"
+#include "common/cleanup.h"
 
 #define DEFAULT_UNIT "attest.service"
 

@@ -9,10 +9,10 @@
 #include <strings.h>
 
 #include "agent-config.h"
-#include "cleanup.h"
+#include "common/cleanup.h"
+#include "common/file-io.h"
+#include "common/pcr-selection.h"
 #include "config.h"
-#include "file-io.h"
-#include "pcr-selection.h"
 
 #define CONFIG_MAX_SIZE (256 * 1024)
 #define DURATION_MAX_MS (7ULL * 24 * 3600 * 1000)

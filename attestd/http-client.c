@@ -9,7 +9,7 @@
 
 #include <curl/curl.h>
 
-#include "cleanup.h"
+#include "common/cleanup.h"
 #include "config.h"
 #include "http-client.h"
 

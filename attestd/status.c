@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "cleanup.h"
-#include "file-io.h"
+#include "common/cleanup.h"
+#include "common/file-io.h"
 #include "status.h"
 
 #define STATUS_MAX_SIZE (1024 * 1024)

@@ -6,7 +6,7 @@
 # the same attest-verifier on 127.0.0.1, in the same run, N rounds each
 # (default 20). Also counts the TPM commands of both (the tools through a
 # counting 'cmd' TCTI proxy, attestd through its own counter).
-# Run under tests/lib/swtpm-run (meson benchmark does that).
+# Run under tests/harness/swtpm-run (meson benchmark does that).
 #
 # The pipeline does what attestd does, step for step:
 #   curl POST /v1/nonces | jq -> tpm2_quote -c ak.ctx (saved AK context, as
@@ -16,7 +16,7 @@
 #   pinned key) and jq (eat_nonce, ak_name, exp, status).
 set -euo pipefail
 n=${1:-20}
-: "${ATTESTD:?}" "${VERIFIER:?}" "${ATTEST_TCTI:?run under tests/lib/swtpm-run}"
+: "${ATTESTD:?}" "${VERIFIER:?}" "${ATTEST_TCTI:?run under tests/harness/swtpm-run}"
 here=$(cd "$(dirname "$0")" && pwd)
 w=$(mktemp -d)
 vpid=

@@ -20,10 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "eventlog.h"
-#include "file-io.h"
+#include "common/file-io.h"
 #include "ima-builder.h"
-#include "ima.h"
+#include "log/eventlog.h"
+#include "log/ima.h"
 
 static double now(void)
 {

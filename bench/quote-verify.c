@@ -15,11 +15,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "error.h"
-#include "pcr-selection.h"
-#include "quote-verify.h"
+#include "common/error.h"
+#include "common/pcr-selection.h"
 #include "soft-signer.h"
-#include "tpm-pubkey.h"
+#include "verify/quote-verify.h"
+#include "verify/tpm-pubkey.h"
 
 /*
  * CPU time of this process, as `openssl speed` measures by default (user time):

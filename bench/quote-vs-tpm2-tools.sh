@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/quote-vs-tpm2-tools.sh [N]: wall time of `attestd quote` against the
 # tpm2-tools steps it replaces, on the same fresh swtpm in the same run, N
-# rounds each (default 20). Run under tests/lib/swtpm-run (meson benchmark
+# rounds each (default 20). Run under tests/harness/swtpm-run (meson benchmark
 # does that). Prints per-operation milliseconds and ratios.
 #
 #   cold:    attestd quote from the blobs
@@ -12,7 +12,7 @@
 # Both sides quote sha256:0-10 and write the same three files.
 set -euo pipefail
 n=${1:-20}
-: "${ATTESTD:?}" "${ATTEST_TCTI:?run under tests/lib/swtpm-run}"
+: "${ATTESTD:?}" "${ATTEST_TCTI:?run under tests/harness/swtpm-run}"
 w=$(mktemp -d)
 trap 'rm -rf "$w"' EXIT
 cd "$w"

@@ -22,15 +22,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base64.h"
-#include "cleanup.h"
-#include "context.h"
-#include "file-io.h"
-#include "hex.h"
-#include "pcr-selection.h"
-#include "pcr-values.h"
-#include "quote.h"
-#include "tpm-ctx.h"
+#include "common/base64.h"
+#include "common/cleanup.h"
+#include "common/file-io.h"
+#include "common/hex.h"
+#include "common/pcr-selection.h"
+#include "common/pcr-values.h"
+#include "tpm/context.h"
+#include "tpm/quote.h"
+#include "tpm/tpm-ctx.h"
 
 struct job {
     int machine;

@@ -3,7 +3,7 @@
 """Benchmark attest-verifier with SQLite: attestations/s and p50/p99 latency
 with genuine swtpm quotes (half ECC P-256, half RSA-2048 AKs, sha256:0-10, no
 logs), nonces/s, and the ratio to `openssl speed` verify rates measured in the
-same run. Run under tests/lib/swtpm-run (meson test --benchmark verifier-load).
+same run. Run under tests/harness/swtpm-run (meson test --benchmark verifier-load).
 Environment: LOAD_COUNT (attestations, default 6000), LOAD_CONCURRENCY (64),
 LOAD_AKS (ecc,rsa), LOAD_IMA_ROUNDS (rounds of the 5,000-entry IMA delta
 scenario after the plain one, default 3: every AK attests once per round).

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cleanup.h"
-#include "file-io.h"
+#include "common/cleanup.h"
+#include "common/file-io.h"
 #include "gate-config.h"
 
 #define CONFIG_MAX_SIZE  (1024 * 1024)

@@ -13,9 +13,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "common/cleanup.h"
+#include "common/file-io.h"
 #include "config.h"
-#include "file-io.h"
 #include "gate-cmdline.h"
 #include "gate-config.h"
 #include "gate-run.h"

@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "json-check.h"
+#include "api/json-check.h"
+#include "common/cleanup.h"
 #include "requests.h"
 #include "verifier.h"
 

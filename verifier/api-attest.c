@@ -10,13 +10,13 @@
 #include <string.h>
 
 #include "attest-checks.h"
-#include "cleanup.h"
-#include "error.h"
-#include "quote-verify.h"
+#include "common/cleanup.h"
+#include "common/error.h"
 #include "requests.h"
-#include "tpm-pubkey.h"
 #include "verdict.h"
 #include "verifier.h"
+#include "verify/quote-verify.h"
+#include "verify/tpm-pubkey.h"
 
 void attest_fail(struct attest_result *res, const char *check, const char *fmt, ...)
 {

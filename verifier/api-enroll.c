@@ -11,17 +11,17 @@
 #include <openssl/rand.h>
 #include <tss2/tss2_mu.h>
 
-#include "ak-check.h"
-#include "base64.h"
-#include "cleanup.h"
-#include "credential.h"
+#include "common/base64.h"
+#include "common/cleanup.h"
+#include "common/error.h"
+#include "common/hex.h"
 #include "ek-trust.h"
-#include "error.h"
-#include "hex.h"
 #include "requests.h"
-#include "tpm-name.h"
-#include "tpm-pubkey.h"
 #include "verifier.h"
+#include "verify/ak-check.h"
+#include "verify/credential.h"
+#include "verify/tpm-name.h"
+#include "verify/tpm-pubkey.h"
 
 #define SECRET_LEN 32 /* <= the digest size of every EK nameAlg we accept */
 

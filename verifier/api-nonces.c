@@ -4,8 +4,8 @@
 
 #include <openssl/rand.h>
 
-#include "base64.h"
-#include "cleanup.h"
+#include "common/base64.h"
+#include "common/cleanup.h"
 #include "requests.h"
 #include "verifier.h"
 

@@ -8,11 +8,11 @@
 #include <errno.h>
 #include <string.h>
 
-#include "error.h"
-#include "quote-signature.h"
+#include "common/error.h"
 #include "requests.h"
-#include "tpm-pubkey.h"
 #include "verifier.h"
+#include "verify/quote-signature.h"
+#include "verify/tpm-pubkey.h"
 
 static void refuse(struct verifier *v, struct http_reply *rep, const char *ak_name,
                    const char *reason)

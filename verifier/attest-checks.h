@@ -7,7 +7,7 @@
 
 #include <tss2/tss2_tpm2_types.h>
 
-#include "pcr-values.h"
+#include "common/pcr-values.h"
 #include "requests.h"
 #include "storage.h"
 

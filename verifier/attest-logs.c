@@ -11,12 +11,12 @@
 #include <string.h>
 
 #include "attest-checks.h"
-#include "cleanup.h"
-#include "eventlog.h"
-#include "ima.h"
+#include "common/cleanup.h"
+#include "log/eventlog.h"
+#include "log/ima.h"
+#include "policy/policy-boot.h"
+#include "policy/policy-ima.h"
 #include "verifier.h"
-#include "policy-boot.h"
-#include "policy-ima.h"
 
 #define MAX_REPORTED 8 /* failing PCRs / violations named per check */
 

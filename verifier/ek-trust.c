@@ -8,11 +8,11 @@
 #include <openssl/evp.h>
 #include <tss2/tss2_mu.h>
 
-#include "cleanup.h"
-#include "ek-cert.h"
+#include "common/cleanup.h"
+#include "common/error.h"
+#include "common/hex.h"
 #include "ek-trust.h"
-#include "error.h"
-#include "hex.h"
+#include "verify/ek-cert.h"
 
 static int load_allowlist(const char *path, struct ek_trust *t)
 {

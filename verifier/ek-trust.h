@@ -8,7 +8,7 @@
 #include <openssl/x509_vfy.h>
 #include <tss2/tss2_tpm2_types.h>
 
-#include "check-result.h"
+#include "verify/check-result.h"
 
 /*
  * Which EKs the verifier trusts: a certificate chaining to a manufacturer root

@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "cleanup.h"
+#include "common/cleanup.h"
 #include "http.h"
 
 struct http_server {

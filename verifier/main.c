@@ -11,10 +11,10 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "cleanup.h"
+#include "common/cleanup.h"
+#include "common/file-io.h"
+#include "common/pcr-selection.h"
 #include "config.h"
-#include "file-io.h"
-#include "pcr-selection.h"
 #include "verifier.h"
 
 #define EXPIRE_INTERVAL 30 /* seconds between sweeps of expired nonces */

@@ -6,8 +6,8 @@
 
 #include <tss2/tss2_tpm2_types.h>
 
-#include "cleanup.h"
-#include "hex.h"
+#include "common/cleanup.h"
+#include "common/hex.h"
 #include "requests.h"
 
 #define _cleanup_json_ _cleanup_(json_decrefp)

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "json-check.h"
+#include "api/json-check.h"
 
 /*
  * The request bodies of the v1 API (docs/api.md), parsed and validated before

@@ -16,7 +16,7 @@
 
 #include <sqlite3.h>
 
-#include "cleanup.h"
+#include "common/cleanup.h"
 #include "storage.h"
 
 #define STMT_CACHE 40

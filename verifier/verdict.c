@@ -8,8 +8,8 @@
 #include <openssl/ecdsa.h>
 #include <stdio.h>
 
-#include "base64.h"
-#include "cleanup.h"
+#include "common/base64.h"
+#include "common/cleanup.h"
 #include "verdict.h"
 
 #define VERDICT_ISSUER "attest-verifier"

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/pcr-selection.h"
 #include "config.h"
-#include "pcr-selection.h"
 #include "verifier-config.h"
 
 static int set_string(char **dst, const char *value)

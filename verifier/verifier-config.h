@@ -14,7 +14,7 @@
  * override the file. docs/attest-verifier.md lists every key.
  */
 /* The default state directory: what the unit's StateDirectory=attest-verifier makes. */
-#define VERIFIER_STATEDIR ATTEST_STATEDIR "-verifier"
+/* VERIFIER_STATEDIR comes from config.h (meson). */
 
 enum enrollment_mode {
     ENROLL_AUTO,    /* EK chains to a trusted root (or is allowlisted): enrolled at once */

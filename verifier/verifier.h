@@ -4,12 +4,12 @@
 #include <stdint.h>
 #include <tss2/tss2_tpm2_types.h>
 
-#include "admin-token.h"
+#include "api/admin-token.h"
 #include "ek-trust.h"
 #include "http.h"
 #include "metrics.h"
-#include "signing-key.h"
 #include "storage.h"
+#include "verdict/signing-key.h"
 #include "verifier-config.h"
 #include "vlog.h"
 

@@ -4,12 +4,12 @@
 # describes the lab: what is cached where, how a boot runs, what the guest reports.
 #
 # Layout under $ATTEST_BUILD_ROOT/boot-lab ($LAB):
-#   ../kernel/     Debian kernel package unpacked (tests/lib/fetch-kernel)      cached
-#   rootfs-base/   debootstrap minbase tree (tests/lib/boot-rootfs base)        cached
+#   ../kernel/     Debian kernel package unpacked (tests/harness/fetch-kernel)      cached
+#   rootfs-base/   debootstrap minbase tree (tests/harness/boot-rootfs base)        cached
 #   fixture/       per build: verifier state after enrollment + policies, the
 #                  image (root.ext4 + tree), initramfs, golden boot       keyed by content
 #   runs/NAME/     one directory per boot: console.log, results.log, report/
-#   chips/         manufactured TPMs (tests/lib/boot-chip): boot-a is the enrolled
+#   chips/         manufactured TPMs (tests/harness/boot-chip): boot-a is the enrolled
 #                  machine's chip, boot-b another chip for the hardware swap     cached
 
 : "${ATTEST_SOURCE_ROOT:?}" "${ATTEST_BUILD_ROOT:?}"
@@ -17,7 +17,7 @@ SRC=$(readlink -f "$ATTEST_SOURCE_ROOT")
 BLD=$(readlink -f "$ATTEST_BUILD_ROOT")
 LAB=${ATTEST_BOOT_LAB:-$BLD/boot-lab}
 FIX=$LAB/fixture
-LIB=$SRC/tests/lib
+LIB=$SRC/tests/harness
 LAB_T0=${LAB_T0:-$(date +%s.%N)}
 LAB_PIDS=()
 # The guest's machine id (boot-rootfs writes it into the image).
@@ -77,7 +77,7 @@ lab_accel() {  # exports ATTEST_BOOT_ACCEL: kvm only when a probe boot shows it 
     export ATTEST_BOOT_ACCEL
 }
 
-lab_chip() {  # $1 = chip name: manufactured once per build tree (tests/lib/boot-chip)
+lab_chip() {  # $1 = chip name: manufactured once per build tree (tests/harness/boot-chip)
     "$LIB/boot-chip" "$LAB/chips/$1" || lab_die "manufacturing chip $1 failed"
 }
 
@@ -378,9 +378,9 @@ lab_policies_install() {
     "$LIB/boot-check" boot-policy "$FIX/golden" > "$FIX/boot-policy.json"
     "$LIB/boot-check" ima-policy "$FIX/golden" "$FIX/root.ext4.tree" "$FIX/initrd.tree" > "$FIX/ima-policy.json"
     # The project's own checker must accept the golden boot under both policies.
-    "$BLD/verifier/attestctl" policy boot check "$FIX/boot-policy.json" "$FIX/golden/eventlog" > "$FIX/boot-policy.check" ||
+    "$BLD/attestctl/attestctl" policy boot check "$FIX/boot-policy.json" "$FIX/golden/eventlog" > "$FIX/boot-policy.check" ||
         { cat "$FIX/boot-policy.check" >&2; lab_die "the golden boot fails its own measured-boot policy"; }
-    "$BLD/verifier/attestctl" policy ima check "$FIX/ima-policy.json" "$FIX/golden/ima" > "$FIX/ima-policy.check" ||
+    "$BLD/attestctl/attestctl" policy ima check "$FIX/ima-policy.json" "$FIX/golden/ima" > "$FIX/ima-policy.check" ||
         { cat "$FIX/ima-policy.check" >&2; lab_die "the golden boot fails its own IMA policy"; }
     boot=$(cat "$FIX/boot-policy.json")
     python3 - "$LAB_MACHINE_ID" "$FIX" "$boot" <<'PY'

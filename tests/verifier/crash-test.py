@@ -8,7 +8,7 @@ verdict the verifier acknowledged must be in it (durable once acknowledged).
 The machines are distinct TPM keys of one swtpm: ECC primaries in the
 endorsement hierarchy (each with its own authPolicy, hence its own key) on the
 verifier's EK allowlist, each with a restricted signing AK.
-Run under tests/lib/swtpm-run. CRASH_ROUNDS sets the number of kills (default 30).
+Run under tests/harness/swtpm-run. CRASH_ROUNDS sets the number of kills (default 30).
 """
 import base64
 import hashlib

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 """Suite 'http': a real attest-verifier on 127.0.0.1, two real TPMs (swtpm chips
-a and b, tests/lib/swtpm-run), genuine artifacts from tpm2-tools. Enrollment
+a and b, tests/harness/swtpm-run), genuine artifacts from tpm2-tools. Enrollment
 with the EK certificate chain of swtpm's local CA and credential activation in
 the TPM, attestation pass, and every refusal of issue 5.
 

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "base64.h"
-#include "cleanup.h"
+#include "common/base64.h"
+#include "common/cleanup.h"
 #include "requests.h"
 
 #define AK    "000b0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

@@ -13,10 +13,10 @@
 #include <cmocka.h>
 #include <jwt.h>
 
-#include "base64.h"
-#include "cleanup.h"
-#include "signing-key.h"
+#include "common/base64.h"
+#include "common/cleanup.h"
 #include "verdict.h"
+#include "verdict/signing-key.h"
 
 struct fixture {
     char dir[64];

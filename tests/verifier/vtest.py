@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Shared helpers of the verifier's HTTP tests: a real attest-verifier process
 on 127.0.0.1 (port chosen by the kernel), and a real TPM (swtpm, run by
-tests/lib/swtpm-run) driven with tpm2-tools to make genuine artifacts."""
+tests/harness/swtpm-run) driven with tpm2-tools to make genuine artifacts."""
 import base64
 import hashlib
 import json
@@ -18,7 +18,7 @@ import urllib.request
 
 BUILD = os.environ.get("ATTEST_BUILD_ROOT", ".")
 VERIFIER = os.path.join(BUILD, "verifier", "attest-verifier")
-ATTESTCTL = os.path.join(BUILD, "verifier", "attestctl")
+ATTESTCTL = os.path.join(BUILD, "attestctl", "attestctl")
 SELECTION = "sha256:0,1,2,3,4,5,6,7,8,9,10"
 
 failures = []

@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * IMA runtime policy: {"digests": {path: [digest, ...]}, "excludes": [regex],
+ * "allow_violations": bool}. A digest is lowercase hex, optionally prefixed
+ * with its algorithm ("sha256:..."); a bare digest (Keylime) matches a
+ * measured digest of the same length. Keylime's other sections are accepted
+ * and ignored.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common/cleanup.h"
+#include "common/hex.h"
+#include "policy/policy-ima.h"
+#include "policy/policy-json.h"
+
+#define MAX_EXCLUDES 1024
+
+struct policy_ima {
+    json_t *digests; /* path -> array of normalized digests */
+    regex_t *excludes;
+    size_t n_excludes;
+    bool allow_violations;
+};
+
+static const char *const known_keys[] = {
+    "digests",
+    "excludes",
+    "allow_violations",
+    "comment",
+    /* Keylime runtime-policy sections we accept and do not use */
+    "meta",
+    "release",
+    "keyrings",
+    "ima",
+    "ima-buf",
+    "verification-keys",
+};
+
+void policy_ima_free(struct policy_ima *p)
+{
+    if (!p)
+        return;
+    json_decref(p->digests);
+    for (size_t i = 0; i < p->n_excludes; i++)
+        regfree(&p->excludes[i]);
+    free(p->excludes);
+    free(p);
+}
+
+/* "alg:hex" or "hex" -> normalized lowercase copy; NULL when malformed. */
+static char *normalize_digest(const char *s)
+{
+    const char *colon = strchr(s, ':');
+    const char *hex = colon ? colon + 1 : s;
+    size_t n = strlen(hex);
+    if (n == 0 || n % 2 || n > 2 * 64 || (colon && (colon == s || colon - s > 15)))
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!isxdigit((unsigned char)hex[i]))
+            return NULL;
+    char *out = strdup(s);
+    if (out)
+        for (char *c = out; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+    return out;
+}
+
+static int load_digests(struct policy_ima *p, json_t *d, char **ret_error)
+{
+    const char *path;
+    json_t *list;
+    if (!json_is_object(d))
+        return policy_fail(ret_error, "'digests' must map paths to arrays of digests");
+    p->digests = json_object();
+    if (!p->digests)
+        return -ENOMEM;
+    json_object_foreach(d, path, list)
+    {
+        size_t i;
+        json_t *v;
+        if (!json_is_array(list) || json_array_size(list) == 0)
+            return policy_fail(ret_error, "'digests': '%s' needs a non-empty array", path);
+        json_t *norm = json_array();
+        if (!norm || json_object_set_new(p->digests, path, norm) < 0)
+            return -ENOMEM;
+        json_array_foreach(list, i, v)
+        {
+            _cleanup_free_ char *n =
+                json_is_string(v) ? normalize_digest(json_string_value(v)) : NULL;
+            if (!n)
+                return policy_fail(ret_error, "'digests': '%s': bad digest", path);
+            if (json_array_append_new(norm, json_string(n)) < 0)
+                return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+/* Keylime matches excludes from the start of the path (Python re.match). */
+static int load_excludes(struct policy_ima *p, json_t *a, char **ret_error)
+{
+    size_t i;
+    json_t *v;
+    if (!json_is_array(a) || json_array_size(a) > MAX_EXCLUDES)
+        return policy_fail(ret_error, "'excludes' must be an array of at most %d regexes",
+                           MAX_EXCLUDES);
+    p->excludes = calloc(json_array_size(a) + 1, sizeof(regex_t));
+    if (!p->excludes)
+        return -ENOMEM;
+    json_array_foreach(a, i, v)
+    {
+        const char *re = json_string_value(v);
+        _cleanup_free_ char *anchored = NULL;
+        if (!re || asprintf(&anchored, "^(%s)", re) < 0)
+            return policy_fail(ret_error, "'excludes'[%zu] must be a string", i);
+        if (regcomp(&p->excludes[p->n_excludes], anchored, REG_EXTENDED | REG_NOSUB) != 0)
+            return policy_fail(ret_error, "'excludes'[%zu]: not a POSIX extended regex: %s", i, re);
+        p->n_excludes++;
+    }
+    return 0;
+}
+
+static int validate(struct policy_ima *p, json_t *doc, char **ret_error)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(doc, key, v)
+    {
+        bool known = false;
+        for (size_t i = 0; i < sizeof(known_keys) / sizeof(known_keys[0]); i++)
+            known |= strcmp(key, known_keys[i]) == 0;
+        if (!known)
+            return policy_fail(ret_error, "unknown member '%s'", key);
+    }
+    int k;
+    if ((v = json_object_get(doc, "digests")) && (k = load_digests(p, v, ret_error)) < 0)
+        return k;
+    if ((v = json_object_get(doc, "excludes")) && (k = load_excludes(p, v, ret_error)) < 0)
+        return k;
+    if ((v = json_object_get(doc, "allow_violations"))) {
+        if (!json_is_boolean(v))
+            return policy_fail(ret_error, "'allow_violations' must be true or false");
+        p->allow_violations = json_is_true(v);
+    }
+    if ((!p->digests || json_object_size(p->digests) == 0) && p->n_excludes == 0)
+        return policy_fail(ret_error,
+                           "policy has no digest and no exclude (an empty policy never means "
+                           "'accept all')");
+    if (!p->digests && !(p->digests = json_object()))
+        return -ENOMEM;
+    return 0;
+}
+
+int policy_ima_parse(const char *json, size_t len, struct policy_ima **ret, char **ret_error)
+{
+    json_auto_t *doc = NULL;
+    int k = policy_json_load(json, len, &doc, ret_error);
+    if (k < 0)
+        return k;
+    _cleanup_(policy_ima_freep) struct policy_ima *p = calloc(1, sizeof(*p));
+    if (!p)
+        return -ENOMEM;
+    k = validate(p, doc, ret_error);
+    if (k < 0)
+        return k;
+    *ret = TAKE_PTR(p);
+    return 0;
+}
+
+static bool excluded(const struct policy_ima *p, const char *path)
+{
+    for (size_t i = 0; i < p->n_excludes; i++)
+        if (regexec(&p->excludes[i], path, 0, NULL, 0) == 0)
+            return true;
+    return false;
+}
+
+/* Does an allowed digest ("alg:hex" or bare "hex") match the measured one? */
+static bool digest_allowed(json_t *list, const char *alg, const char *hex)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        const char *s = json_string_value(v), *colon = strchr(s, ':');
+        if (colon) {
+            size_t alen = (size_t)(colon - s);
+            if (strlen(alg) == alen && strncmp(s, alg, alen) == 0 && strcmp(colon + 1, hex) == 0)
+                return true;
+        } else if (strcmp(s, hex) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int eval_entry(const struct policy_ima *p, const struct ima_entry *e, size_t idx,
+                      struct policy_result *res)
+{
+    char subject[64];
+    _cleanup_free_ char *path = ima_entry_path(e);
+    if (!path) {
+        snprintf(subject, sizeof(subject), "entry %zu", idx);
+        return policy_result_add(res, "ima_path", subject, NULL, "path is not a string");
+    }
+    if (e->violation) {
+        if (p->allow_violations)
+            return 0;
+        return policy_result_add(res, "ima_violation", path, NULL,
+                                 "IMA violation (file opened for write or changed while "
+                                 "measured): its data is not bound");
+    }
+    if (excluded(p, path))
+        return 0;
+    _cleanup_free_ char *hex = hex_encode(e->digest, e->digest_len);
+    if (!hex)
+        return -ENOMEM;
+    char full[16 + 2 * 64 + 2];
+    snprintf(full, sizeof(full), "%s%s%.128s", e->digest_alg, e->digest_alg[0] ? ":" : "", hex);
+    json_t *list = json_object_get(p->digests, path);
+    if (!list)
+        return policy_result_add(res, "ima_path", path, full, "path not in the policy");
+    if (!digest_allowed(list, e->digest_alg[0] ? e->digest_alg : "sha1", hex))
+        return policy_result_add(res, "ima_digest", path, full, "digest not allowed for this path");
+    return 0;
+}
+
+static bool is_boot_aggregate(const struct ima_entry *e)
+{
+    return e->path && e->path_len == 14 && memcmp(e->path, "boot_aggregate", 14) == 0;
+}
+
+int policy_ima_evaluate(const struct policy_ima *p, const struct ima_list *l, size_t first,
+                        size_t n, struct policy_result *res)
+{
+    if (first > l->n_entries || n > l->n_entries - first)
+        return -EINVAL;
+    for (size_t i = first; i < first + n; i++) {
+        const struct ima_entry *e = &l->entries[i];
+        if (i == 0 && is_boot_aggregate(e))
+            continue;
+        res->checked++;
+        int k = eval_entry(p, e, i, res);
+        if (k < 0)
+            return k;
+    }
+    return 0;
+}
+
+/* Add digest (normalized "alg:hex" or "hex") to the path's list, once. */
+static int gen_add(json_t *digests, const char *path, const char *digest)
+{
+    json_t *list = json_object_get(digests, path);
+    if (!list) {
+        list = json_array();
+        if (!list || json_object_set_new(digests, path, list) < 0)
+            return -ENOMEM;
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        if (strcmp(json_string_value(v), digest) == 0)
+            return 0;
+    }
+    return json_array_append_new(list, json_string(digest)) < 0 ? -ENOMEM : 0;
+}
+
+static char *gen_finish(json_t *digests)
+{
+    json_auto_t *doc =
+        json_pack("{s:O,s:[],s:b}", "digests", digests, "excludes", "allow_violations", 0);
+    if (!doc)
+        return NULL;
+    return json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+}
+
+char *policy_ima_generate_from_list(const struct ima_list *l)
+{
+    json_auto_t *digests = json_object();
+    if (!digests)
+        return NULL;
+    for (size_t i = 0; i < l->n_entries; i++) {
+        const struct ima_entry *e = &l->entries[i];
+        if (e->violation || is_boot_aggregate(e) || !e->digest || e->digest_len > 64)
+            continue;
+        _cleanup_free_ char *path = ima_entry_path(e);
+        char d[16 + 2 * 64 + 2];
+        int o = snprintf(d, sizeof(d), "%s%s", e->digest_alg, e->digest_alg[0] ? ":" : "");
+        for (uint32_t k = 0; k < e->digest_len; k++)
+            o += snprintf(d + o, sizeof(d) - (size_t)o, "%02x", e->digest[k]);
+        if (!path || gen_add(digests, path, d) < 0)
+            return NULL;
+    }
+    return gen_finish(digests);
+}
+
+char *policy_ima_generate_from_ascii(const struct ima_ascii_entry *e, size_t n)
+{
+    json_auto_t *digests = json_object();
+    if (!digests)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(e[i].path, "boot_aggregate") == 0 ||
+            strspn(e[i].digest_hex, "0") == strlen(e[i].digest_hex))
+            continue;
+        _cleanup_free_ char *d = NULL;
+        if (asprintf(&d, "%s%s%s", e[i].digest_alg, e[i].digest_alg[0] ? ":" : "",
+                     e[i].digest_hex) < 0 ||
+            gen_add(digests, e[i].path, d) < 0)
+            return NULL;
+    }
+    return gen_finish(digests);
+}

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/x509.h>
+#include <tss2/tss2_mu.h>
+
+#include "common/cleanup.h"
+#include "common/error.h"
+#include "tpm/ek.h"
+#include "tpm/tpm-rc.h"
+
+/* TCG EK Credential Profile 2.5, Table 2 (PolicyA/B/C): digests the TPM
+ * computes for PolicySecret(TPM_RH_ENDORSEMENT) and its PolicyOR forms. */
+const TPM2B_DIGEST tpm_ek_policy_a_sha256 = {32, {0x83, 0x71, 0x97, 0x67, 0x44, 0x84, 0xb3, 0xf8,
+                                                  0x1a, 0x90, 0xcc, 0x8d, 0x46, 0xa5, 0xd7, 0x24,
+                                                  0xfd, 0x52, 0xd7, 0x6e, 0x06, 0x52, 0x0b, 0x64,
+                                                  0xf2, 0xa1, 0xda, 0x1b, 0x33, 0x14, 0x69, 0xaa}};
+const TPM2B_DIGEST tpm_ek_policy_a_sha384 = {
+    48, {0x8b, 0xbf, 0x22, 0x66, 0x53, 0x7c, 0x17, 0x1c, 0xb5, 0x6e, 0x40, 0x3c,
+         0x4d, 0xc1, 0xd4, 0xb6, 0x4f, 0x43, 0x26, 0x11, 0xdc, 0x38, 0x6e, 0x6f,
+         0x53, 0x20, 0x50, 0xc3, 0x27, 0x8c, 0x93, 0x0e, 0x14, 0x3e, 0x8b, 0xb1,
+         0x13, 0x38, 0x24, 0xcc, 0xb4, 0x31, 0x05, 0x38, 0x71, 0xc6, 0xdb, 0x53}};
+const TPM2B_DIGEST tpm_ek_policy_b_sha384 = {
+    48, {0xb2, 0x6e, 0x7d, 0x28, 0xd1, 0x1a, 0x50, 0xbc, 0x53, 0xd8, 0x82, 0xbc,
+         0xf5, 0xfd, 0x3a, 0x1a, 0x07, 0x41, 0x48, 0xbb, 0x35, 0xd3, 0xb4, 0xe4,
+         0xcb, 0x1c, 0x0a, 0xd9, 0xbd, 0xe4, 0x19, 0xca, 0xcb, 0x47, 0xba, 0x09,
+         0x69, 0x96, 0x46, 0x15, 0x0f, 0x9f, 0xc0, 0x00, 0xf3, 0xf8, 0x0e, 0x12}};
+const TPM2B_DIGEST tpm_ek_policy_c_sha384 = {
+    48, {0xd6, 0x03, 0x2c, 0xe6, 0x1f, 0x2f, 0xb3, 0xc2, 0x40, 0xeb, 0x3c, 0xf6,
+         0xa3, 0x32, 0x37, 0xef, 0x2b, 0x6a, 0x16, 0xf4, 0x29, 0x3c, 0x22, 0xb4,
+         0x55, 0xe2, 0x61, 0xcf, 0xfd, 0x21, 0x7a, 0xd5, 0xb4, 0x94, 0x7c, 0x2d,
+         0x73, 0xe6, 0x30, 0x05, 0xee, 0xd2, 0xdc, 0x2b, 0x35, 0x93, 0xd1, 0x65}};
+
+#define EK_ATTRS_L                                                                                 \
+    (TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN |            \
+     TPMA_OBJECT_ADMINWITHPOLICY | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT)
+/* H templates add userWithAuth (PolicyB's branch C stands for it). */
+#define EK_ATTRS_H (EK_ATTRS_L | TPMA_OBJECT_USERWITHAUTH)
+
+static const struct {
+    const char *name, *alias;
+    TPM2_HANDLE persistent, cert_nv;
+} templates[_TPM_EK_TEMPLATE_MAX] = {
+    [TPM_EK_L1] = {"L-1", "rsa", 0x81010001, 0x01c00002},
+    [TPM_EK_L2] = {"L-2", "ecc", 0x81010002, 0x01c0000a},
+    [TPM_EK_H3] = {"H-3", "ecc384", 0x81010016, 0x01c00016},
+};
+
+int tpm_ek_template_from_name(const char *s, enum tpm_ek_template *ret)
+{
+    for (int i = 0; i < _TPM_EK_TEMPLATE_MAX; i++)
+        if (strcasecmp(s, templates[i].name) == 0 || strcasecmp(s, templates[i].alias) == 0) {
+            *ret = (enum tpm_ek_template)i;
+            return 0;
+        }
+    return -EINVAL;
+}
+
+const char *tpm_ek_template_name(enum tpm_ek_template tpl)
+{
+    return tpl < _TPM_EK_TEMPLATE_MAX ? templates[tpl].name : "?";
+}
+
+TPM2_HANDLE tpm_ek_persistent_handle(enum tpm_ek_template tpl)
+{
+    return templates[tpl].persistent;
+}
+
+TPM2_HANDLE tpm_ek_cert_nv_index(enum tpm_ek_template tpl)
+{
+    return templates[tpl].cert_nv;
+}
+
+static void template_ecc(TPMT_PUBLIC *p, TPMI_ECC_CURVE curve, UINT16 aes_bits)
+{
+    p->type = TPM2_ALG_ECC;
+    p->parameters.eccDetail = (TPMS_ECC_PARMS){
+        .symmetric = {.algorithm = TPM2_ALG_AES,
+                      .keyBits = {.aes = aes_bits},
+                      .mode = {.aes = TPM2_ALG_CFB}},
+        .scheme = {.scheme = TPM2_ALG_NULL},
+        .curveID = curve,
+        .kdf = {.scheme = TPM2_ALG_NULL},
+    };
+}
+
+void tpm_ek_template_public(enum tpm_ek_template tpl, TPM2B_PUBLIC *ret)
+{
+    memset(ret, 0, sizeof(*ret));
+    TPMT_PUBLIC *p = &ret->publicArea;
+    switch (tpl) {
+    case TPM_EK_L1:
+        p->type = TPM2_ALG_RSA;
+        p->nameAlg = TPM2_ALG_SHA256;
+        p->objectAttributes = EK_ATTRS_L;
+        p->authPolicy = tpm_ek_policy_a_sha256;
+        p->parameters.rsaDetail = (TPMS_RSA_PARMS){
+            .symmetric = {.algorithm = TPM2_ALG_AES,
+                          .keyBits = {.aes = 128},
+                          .mode = {.aes = TPM2_ALG_CFB}},
+            .scheme = {.scheme = TPM2_ALG_NULL},
+            .keyBits = 2048,
+            .exponent = 0,
+        };
+        p->unique.rsa.size = 256; /* 256 zero bytes */
+        break;
+    case TPM_EK_L2:
+        template_ecc(p, TPM2_ECC_NIST_P256, 128);
+        p->nameAlg = TPM2_ALG_SHA256;
+        p->objectAttributes = EK_ATTRS_L;
+        p->authPolicy = tpm_ek_policy_a_sha256;
+        p->unique.ecc.x.size = 32; /* 32 zero bytes each */
+        p->unique.ecc.y.size = 32;
+        break;
+    case TPM_EK_H3:
+    default:
+        template_ecc(p, TPM2_ECC_NIST_P384, 256);
+        p->nameAlg = TPM2_ALG_SHA384;
+        p->objectAttributes = EK_ATTRS_H;
+        p->authPolicy = tpm_ek_policy_b_sha384;
+        /* H templates: unique is empty (zero-sized x and y). */
+        break;
+    }
+}
+
+/* Marshal pub with the unique field emptied: two publics made from the same
+ * template marshal to the same bytes. */
+static int marshal_without_unique(const TPM2B_PUBLIC *pub, uint8_t *buf, size_t *len)
+{
+    TPMT_PUBLIC p = pub->publicArea;
+    memset(&p.unique, 0, sizeof(p.unique));
+    size_t off = 0;
+    if (Tss2_MU_TPMT_PUBLIC_Marshal(&p, buf, sizeof(TPMT_PUBLIC), &off) != TSS2_RC_SUCCESS)
+        return -EINVAL;
+    *len = off;
+    return 0;
+}
+
+int tpm_ek_template_of(const TPM2B_PUBLIC *pub, enum tpm_ek_template *ret)
+{
+    uint8_t a[sizeof(TPMT_PUBLIC)], b[sizeof(TPMT_PUBLIC)];
+    size_t alen, blen;
+    if (marshal_without_unique(pub, a, &alen) < 0)
+        return -ENOENT;
+    for (int i = 0; i < _TPM_EK_TEMPLATE_MAX; i++) {
+        TPM2B_PUBLIC tp;
+        tpm_ek_template_public((enum tpm_ek_template)i, &tp);
+        if (marshal_without_unique(&tp, b, &blen) == 0 && alen == blen && !memcmp(a, b, alen)) {
+            *ret = (enum tpm_ek_template)i;
+            return 0;
+        }
+    }
+    return -ENOENT;
+}
+
+/*
+ * The public area ESAPI read for Esys_TR_FromTPMPublic, taken from its
+ * serialized resource (handle, TPM2B_NAME, resource type, TPM2B_PUBLIC or
+ * TPM2B_NV_PUBLIC), so that a persistent EK or an NV index costs one
+ * ReadPublic instead of two. -EINVAL when the layout is not as expected
+ * (callers then ask the TPM).
+ */
+#define IESYSC_KEY_RSRC 1
+#define IESYSC_NV_RSRC  2
+
+static int public_from_tr(struct tpm_ctx *t, ESYS_TR tr, UINT32 want, TPM2B_PUBLIC *key,
+                          TPM2B_NV_PUBLIC *nv)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0, off = 4; /* TPM2_HANDLE */
+    if (Esys_TR_Serialize(t->esys, tr, &buf, &len) != TSS2_RC_SUCCESS)
+        return -EINVAL;
+    TPM2B_NAME name;
+    UINT32 type = 0;
+    TSS2_RC rc = Tss2_MU_TPM2B_NAME_Unmarshal(buf, len, &off, &name);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Tss2_MU_UINT32_Unmarshal(buf, len, &off, &type);
+    if (rc == TSS2_RC_SUCCESS && type == want && want == IESYSC_KEY_RSRC)
+        rc = Tss2_MU_TPM2B_PUBLIC_Unmarshal(buf, len, &off, key);
+    else if (rc == TSS2_RC_SUCCESS && type == want && want == IESYSC_NV_RSRC)
+        rc = Tss2_MU_TPM2B_NV_PUBLIC_Unmarshal(buf, len, &off, nv);
+    Esys_Free(buf);
+    if (rc != TSS2_RC_SUCCESS || type != want || off != len)
+        return -EINVAL;
+    return 0;
+}
+
+static int ek_persistent(struct tpm_ctx *t, enum tpm_ek_template tpl, struct tpm_ek *ek)
+{
+    int r = tpm_esys_tr_from_public(t, tpm_ek_persistent_handle(tpl), &ek->handle);
+    if (r < 0)
+        return r;
+    r = public_from_tr(t, ek->handle, IESYSC_KEY_RSRC, &ek->pub, NULL);
+    if (r < 0) {
+        TPM2B_PUBLIC *pub = NULL;
+        r = tpm_esys_read_public(t, ek->handle, &pub);
+        if (r == 0)
+            ek->pub = *pub;
+        Esys_Free(pub);
+    }
+    enum tpm_ek_template found;
+    if (r == 0 && (tpm_ek_template_of(&ek->pub, &found) < 0 || found != tpl))
+        r = -ENOENT;
+    if (r < 0)
+        tpm_esys_tr_close(t, &ek->handle);
+    return r;
+}
+
+int tpm_ek_get(struct tpm_ctx *t, enum tpm_ek_template tpl, struct tpm_ek *ret)
+{
+    if (tpl >= _TPM_EK_TEMPLATE_MAX)
+        return -EINVAL;
+    struct tpm_ek ek = {.tpl = tpl, .handle = ESYS_TR_NONE};
+
+    int r = ek_persistent(t, tpl, &ek);
+    if (r == 0) {
+        tpm_debug(t, "EK %s: persistent 0x%08x", tpm_ek_template_name(tpl),
+                  tpm_ek_persistent_handle(tpl));
+        *ret = ek;
+        return 0;
+    }
+    if (r != -ENOENT)
+        return r;
+
+    TPM2B_PUBLIC in, *out = NULL;
+    tpm_ek_template_public(tpl, &in);
+    r = tpm_esys_create_primary(t, ESYS_TR_RH_ENDORSEMENT, &in, &ek.handle, &out);
+    if (r < 0)
+        return r;
+    ek.pub = *out;
+    ek.transient = true;
+    Esys_Free(out);
+    tpm_debug(t, "EK %s: CreatePrimary", tpm_ek_template_name(tpl));
+    *ret = ek;
+    return 0;
+}
+
+int tpm_ek_release(struct tpm_ctx *t, struct tpm_ek *ek)
+{
+    if (!ek || ek->handle == ESYS_TR_NONE)
+        return 0;
+    if (!ek->transient) {
+        tpm_esys_tr_close(t, &ek->handle);
+        return 0;
+    }
+    return tpm_esys_flush(t, &ek->handle);
+}
+
+/* Cut NV padding after the DER certificate; refuse what is no certificate. */
+static int der_certificate_length(const uint8_t *buf, size_t len, size_t *ret)
+{
+    const unsigned char *p = buf;
+    X509 *x = d2i_X509(NULL, &p, (long)len);
+    if (!x)
+        return ATT_E_BADMSG;
+    X509_free(x);
+    *ret = (size_t)(p - buf);
+    return 0;
+}
+
+/*
+ * NV_Read in chunks of the TPM's NV buffer size. Most TPMs take 1024 bytes per
+ * read; one with a smaller buffer refuses the first read, and only then is
+ * asked for its size (saves a GetCapability on the common path).
+ */
+#define NV_CHUNK_GUESS 1024
+
+static int nv_read_all(struct tpm_ctx *t, ESYS_TR nv, uint8_t *buf, size_t size)
+{
+    UINT32 chunk = NV_CHUNK_GUESS;
+    bool asked = false;
+    for (size_t off = 0; off < size;) {
+        UINT16 n = (UINT16)(size - off < chunk ? size - off : chunk);
+        TPM2B_MAX_NV_BUFFER *data = NULL;
+        int r = tpm_esys_nv_read(t, nv, n, (UINT16)off, &data);
+        if (r == ATT_E_TPM && !asked) {
+            asked = true;
+            r = tpm_esys_get_nv_buffer_max(t, &chunk);
+            if (r == 0 && (chunk == 0 || chunk >= n))
+                r = ATT_E_TPM; /* not a buffer size problem */
+            if (r < 0)
+                return r;
+            continue;
+        }
+        if (r == 0 && (data->size == 0 || data->size > n))
+            r = ATT_E_TPM;
+        if (r == 0) {
+            memcpy(buf + off, data->buffer, data->size);
+            off += data->size;
+        }
+        Esys_Free(data);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+int tpm_ek_cert_read_nv(struct tpm_ctx *t, enum tpm_ek_template tpl, uint8_t **ret_der,
+                        size_t *ret_len)
+{
+    ESYS_TR nv = ESYS_TR_NONE;
+    int r = tpm_esys_tr_from_public(t, tpm_ek_cert_nv_index(tpl), &nv);
+    if (r < 0)
+        return r;
+
+    TPM2B_NV_PUBLIC nvpub = {0};
+    if (public_from_tr(t, nv, IESYSC_NV_RSRC, NULL, &nvpub) < 0) {
+        TPM2B_NV_PUBLIC *pub = NULL;
+        r = tpm_esys_nv_read_public(t, nv, &pub);
+        if (r == 0)
+            nvpub = *pub;
+        Esys_Free(pub);
+    }
+    size_t size = r == 0 ? nvpub.nvPublic.dataSize : 0;
+    _cleanup_free_ uint8_t *buf = r == 0 ? malloc(size ? size : 1) : NULL;
+    if (r == 0 && !buf)
+        r = -ENOMEM;
+    if (r == 0)
+        r = nv_read_all(t, nv, buf, size);
+    tpm_esys_tr_close(t, &nv);
+    if (r < 0)
+        return r;
+
+    size_t der_len;
+    r = der_certificate_length(buf, size, &der_len);
+    if (r < 0)
+        return r;
+    *ret_len = der_len;
+    *ret_der = TAKE_PTR(buf);
+    return 0;
+}
