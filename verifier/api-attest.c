@@ -13,7 +13,7 @@
 #include "common/cleanup.h"
 #include "common/error.h"
 #include "requests.h"
-#include "verdict.h"
+#include "verdict/verdict.h"
 #include "verifier.h"
 #include "verify/quote-verify.h"
 #include "verify/tpm-pubkey.h"
@@ -164,7 +164,7 @@ static void reply_verdict(struct verifier *v, const struct attest_request *r,
                           struct http_reply *rep)
 {
     bool pass = json_array_size(res->failed) == 0;
-    const char *status = pass ? "affirming" : "contraindicated";
+    const char *status = pass ? VERDICT_AFFIRMING : VERDICT_CONTRAINDICATED;
     int64_t now = verifier_now();
     json_t *names = json_array();
     size_t i;

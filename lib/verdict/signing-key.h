@@ -11,7 +11,7 @@
  */
 struct signing_key {
     EVP_PKEY *pkey;
-    char *private_pem; /* what libjwt signs with; wiped on free */
+    char *private_pem; /* what the key file holds; wiped on free */
     size_t private_pem_len;
     char *public_pem;
     size_t public_pem_len;

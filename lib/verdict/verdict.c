@@ -88,7 +88,7 @@ static int check_header(const char *s, size_t len, const char **ret_check)
         return -EBADMSG;
     }
     const char *alg = json_string_value(json_object_get(h, "alg"));
-    if (!alg || strcmp(alg, "ES256") != 0) {
+    if (!alg || strcmp(alg, VERDICT_ALG) != 0) {
         *ret_check = "alg";
         return ATT_E_VERIFY;
     }
@@ -151,19 +151,21 @@ static int dup_string_claim(json_t *claims, const char *name, char **ret)
 static int read_claims(json_t *c, struct verdict *v)
 {
     int r;
-    if ((r = dup_string_claim(c, "status", &v->status)) < 0 ||
-        (r = dup_string_claim(c, "eat_nonce", &v->nonce)) < 0 ||
-        (r = dup_string_claim(c, "ak_name", &v->ak_name)) < 0)
+    if ((r = dup_string_claim(c, VERDICT_CLAIM_STATUS, &v->status)) < 0 ||
+        (r = dup_string_claim(c, VERDICT_CLAIM_NONCE, &v->nonce)) < 0 ||
+        (r = dup_string_claim(c, VERDICT_CLAIM_AK_NAME, &v->ak_name)) < 0)
         return r;
-    if (json_object_get(c, "sub") && (r = dup_string_claim(c, "sub", &v->subject)) < 0)
+    if (json_object_get(c, VERDICT_CLAIM_SUBJECT) &&
+        (r = dup_string_claim(c, VERDICT_CLAIM_SUBJECT, &v->subject)) < 0)
         return r;
-    json_t *iat = json_object_get(c, "iat"), *exp = json_object_get(c, "exp");
+    json_t *iat = json_object_get(c, VERDICT_CLAIM_ISSUED_AT);
+    json_t *exp = json_object_get(c, VERDICT_CLAIM_EXPIRES_AT);
     if (!json_is_integer(iat) || !json_is_integer(exp))
         return -EBADMSG;
     v->issued_at = json_integer_value(iat);
     v->expires_at = json_integer_value(exp);
 
-    json_t *fc = json_object_get(c, "failed_checks");
+    json_t *fc = json_object_get(c, VERDICT_CLAIM_FAILED_CHECKS);
     if (fc && !json_is_array(fc))
         return -EBADMSG;
     size_t n = json_array_size(fc);
@@ -185,8 +187,8 @@ static int read_claims(json_t *c, struct verdict *v)
 static int check_claims(const struct verdict *v, json_t *c, const char *nonce_b64,
                         const char *ak_name, time_t now, const char **ret_check)
 {
-    const char *iss = json_string_value(json_object_get(c, "iss"));
-    if (!iss || strcmp(iss, "attest-verifier") != 0) {
+    const char *iss = json_string_value(json_object_get(c, VERDICT_CLAIM_ISSUER));
+    if (!iss || strcmp(iss, VERDICT_ISSUER) != 0) {
         *ret_check = "issuer";
         return ATT_E_VERIFY;
     }
@@ -206,12 +208,13 @@ static int check_claims(const struct verdict *v, json_t *c, const char *nonce_b6
         *ret_check = "not-yet-valid";
         return ATT_E_VERIFY;
     }
-    if (strcmp(v->status, "affirming") != 0 && strcmp(v->status, "contraindicated") != 0) {
+    if (strcmp(v->status, VERDICT_AFFIRMING) != 0 &&
+        strcmp(v->status, VERDICT_CONTRAINDICATED) != 0) {
         *ret_check = "claims";
         return ATT_E_VERIFY;
     }
     /* An affirming verdict with failed checks is self-contradictory: refuse it. */
-    if (strcmp(v->status, "affirming") == 0 && v->n_failed_checks > 0) {
+    if (strcmp(v->status, VERDICT_AFFIRMING) == 0 && v->n_failed_checks > 0) {
         *ret_check = "claims";
         return ATT_E_VERIFY;
     }

@@ -5,12 +5,14 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <jansson.h>
 #include <openssl/evp.h>
 
 /*
  * The verifier's verdict token (docs/api.md "Verdict token"): a JWS compact
- * token, ES256 (P-256, SHA-256, raw r||s signature), verified here with
- * OpenSSL against the pinned key. libjwt 1.10 takes the algorithm from the
+ * token, ES256 (P-256, SHA-256, raw r||s signature), signed by the verifier
+ * (verdict_sign) and verified by the runner (verdict_verify), both with
+ * OpenSSL; libjwt is linked by neither. libjwt 1.10 takes the algorithm from the
  * token's own header, so an HS256 token keyed with the public PEM verifies
  * there (algorithm confusion); here ES256 is a constant: any other "alg" is
  * refused before the payload is even decoded, and no claim is read before the
@@ -19,6 +21,38 @@
 
 #define VERDICT_MAX_TOKEN  (64 * 1024)
 #define VERDICT_CLOCK_SKEW 300 /* seconds an "iat" may lie in the future */
+
+/* What both sides write and read: one spelling, so sign and verify cannot drift. */
+#define VERDICT_ALG                 "ES256" /* the only one, signed and accepted */
+#define VERDICT_ISSUER              "attest-verifier"
+#define VERDICT_CLAIM_ISSUER        "iss"
+#define VERDICT_CLAIM_SUBJECT       "sub"
+#define VERDICT_CLAIM_ISSUED_AT     "iat"
+#define VERDICT_CLAIM_EXPIRES_AT    "exp"
+#define VERDICT_CLAIM_NONCE         "eat_nonce"
+#define VERDICT_CLAIM_AK_NAME       "ak_name"
+#define VERDICT_CLAIM_STATUS        "status"
+#define VERDICT_CLAIM_FAILED_CHECKS "failed_checks"
+#define VERDICT_AFFIRMING           "affirming"
+#define VERDICT_CONTRAINDICATED     "contraindicated"
+
+/* What the verifier signs (claims after IETF RATS EAR). */
+struct verdict_claims {
+    const char *machine_id; /* sub */
+    const char *ak_name;
+    const char *nonce_b64; /* eat_nonce, as the runner sent it */
+    const char *status;    /* VERDICT_AFFIRMING / VERDICT_CONTRAINDICATED */
+    json_t *failed_checks; /* array of check names (borrowed), or NULL for none */
+    int64_t iat, exp;
+};
+
+/*
+ * Sign the claims (ES256, P-256 key) into a compact JWS, *ret malloc'ed.
+ * Signed with OpenSSL on the loaded key: libjwt 1.10 would parse the PEM key
+ * again for every token, and OpenSSL 3's PEM decoder costs about 1 ms, most
+ * of an attestation's CPU time.
+ */
+int verdict_sign(EVP_PKEY *key, const struct verdict_claims *c, char **ret);
 
 struct verdict {
     char *status; /* "affirming" or "contraindicated" */
@@ -39,8 +73,9 @@ int verdict_key_from_pem(const char *pem, size_t len, EVP_PKEY **ret);
 
 /*
  * Verify token and bind it to this exchange: alg ES256, signature by key,
- * iss "attest-verifier", eat_nonce == nonce_b64, ak_name == ak_name, exp >
- * now, iat not in the future, status one of the two known values.
+ * iss VERDICT_ISSUER, eat_nonce == nonce_b64, ak_name == ak_name, exp >
+ * now, iat at most VERDICT_CLOCK_SKEW seconds after now, status one of the
+ * two known values.
  * Returns 0 and fills *ret (status may be "contraindicated": the caller
  * decides), or ATT_E_VERIFY / -EBADMSG with *ret_check naming the failed
  * check ("alg", "signature", "issuer", "nonce", "ak-name", "expired",

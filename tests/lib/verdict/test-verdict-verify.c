@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unit tests of the verdict check (attestd/verdict.c). Genuine tokens are made
- * with libjwt (as a verifier would) and by hand with OpenSSL; forgeries cover
+ * Unit tests of the verdict check (lib/verdict/verdict.c, what the runner
+ * runs). Genuine tokens are made with libjwt (a foreign ES256 signer) and by
+ * hand with OpenSSL; test-verdict-sign.c covers the verifier's own signer. Forgeries cover
  * algorithm confusion (HS256 keyed with the public PEM), alg none and other
  * algs, foreign keys, altered payloads, and every claim that binds the token
  * to this exchange.
