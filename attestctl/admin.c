@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * attestctl machines ... / attestctl verifier ...: the operator's client of the
- * verifier's admin API (docs/admin-api.md), over libcurl, bearer token read
- * from a 0600 file.
+ * verifier's admin API (docs/admin-api.md), over lib/http (libcurl, TLS always
+ * verified, against --cacert when given), bearer token read from a 0600 file.
  */
-#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -19,84 +18,87 @@
 #include "common/file-io.h"
 #include "config.h"
 #include "groups.h"
+#include "http/http-client.h"
+#include "util.h"
 #include "verdict/signing-key.h"
 
 #define DEFAULT_SERVER "http://127.0.0.1:8443"
 #define DEFAULT_TOKEN  VERIFIER_STATEDIR "/admin-token"
 #define MAX_REPLY      (16u << 20)
+#define TIMEOUT_MS     30000
 
 struct client {
     const char *server;
     const char *token_file;
+    const char *ca_file; /* NULL: the system trust store */
     bool json;
     char token[ADMIN_TOKEN_LEN + 1];
+    struct http_client *http;
 };
 
-struct buffer {
-    char *data;
-    size_t len;
-};
-
-static size_t on_data(char *ptr, size_t size, size_t n, void *userdata)
+/*
+ * The HTTP client for c->server. The CA file is read first so that a missing
+ * or unreadable one is reported as such rather than as a TLS failure.
+ * Returns 0, or the exit code after printing why.
+ */
+static int client_open(struct client *c)
 {
-    struct buffer *b = userdata;
-    size_t len = size * n;
-    if (b->len + len > MAX_REPLY)
-        return 0;
-    char *d = realloc(b->data, b->len + len + 1);
-    if (!d)
-        return 0;
-    memcpy(d + b->len, ptr, len);
-    b->data = d;
-    b->len += len;
-    b->data[b->len] = 0;
-    return len;
+    if (c->ca_file) {
+        uint8_t *pem = NULL;
+        size_t len;
+        if (attestctl_read_file("CA file", c->ca_file, MAX_REPLY, &pem, &len) < 0)
+            return ATTESTCTL_EXIT_USAGE;
+        free(pem);
+    }
+    const struct http_client_opts o = {
+        .base_url = c->server,
+        .ca_file = c->ca_file,
+        .allow_http = true, /* the default server is the verifier on loopback */
+        .connect_timeout_ms = TIMEOUT_MS,
+        .request_timeout_ms = TIMEOUT_MS,
+        .max_reply = MAX_REPLY,
+    };
+    char err[256];
+    int r = http_client_new(&o, &c->http, err, sizeof(err));
+    if (r < 0) {
+        fprintf(stderr, "attestctl: %s\n", r == -ENOMEM ? "out of memory" : err);
+        return ATTESTCTL_EXIT_USAGE;
+    }
+    return 0;
+}
+
+static void transport_failed(const struct client *c, const char *path, int r)
+{
+    const char *why = http_client_last_error(c->http);
+    if (!*why)
+        why = strerror(-r);
+    if (r == -EKEYREJECTED)
+        fprintf(stderr, "attestctl: %s%s: TLS verification failed: %s\n", c->server, path, why);
+    else
+        fprintf(stderr, "attestctl: %s%s: %s\n", c->server, path, why);
 }
 
 /* One request; *ret_json is the parsed reply (or NULL); returns the HTTP status or -errno. */
 static int request(struct client *c, const char *method, const char *path, const char *body,
                    bool auth, json_t **ret_json, char **ret_text)
 {
-    CURL *e = curl_easy_init();
-    if (!e)
-        return -ENOMEM;
-    _cleanup_free_ char *url = NULL, *bearer = NULL;
-    if (asprintf(&url, "%s%s", c->server, path) < 0 ||
-        (auth && asprintf(&bearer, "Authorization: Bearer %s", c->token) < 0)) {
-        curl_easy_cleanup(e);
-        return -ENOMEM;
-    }
-    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-    if (bearer)
-        h = curl_slist_append(h, bearer);
-    struct buffer b = {0};
-    curl_easy_setopt(e, CURLOPT_URL, url);
-    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT, 30L);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (body)
-        curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
-    CURLcode cr = curl_easy_perform(e);
-    long status = 0;
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(h);
-    curl_easy_cleanup(e);
-    if (bearer)
-        OPENSSL_cleanse(bearer, strlen(bearer));
-    if (cr != CURLE_OK) {
-        fprintf(stderr, "attestctl: %s: %s\n", url, curl_easy_strerror(cr));
-        free(b.data);
-        return -EHOSTUNREACH;
+    char bearer[sizeof("Authorization: Bearer ") + ADMIN_TOKEN_LEN] = "";
+    if (auth)
+        snprintf(bearer, sizeof(bearer), "Authorization: Bearer %s", c->token);
+    const char *const headers[] = {bearer, NULL};
+    struct http_response resp = {0};
+    int r = http_send(c->http, method, path, auth ? headers : NULL, body, &resp);
+    OPENSSL_cleanse(bearer, sizeof(bearer));
+    if (r < 0) {
+        transport_failed(c, path, r);
+        return r;
     }
     if (ret_json)
-        *ret_json = b.data ? json_loads(b.data, 0, NULL) : NULL;
+        *ret_json = json_loads(resp.body, 0, NULL);
     if (ret_text)
-        *ret_text = b.data;
-    else
-        free(b.data);
+        *ret_text = TAKE_PTR(resp.body);
+    long status = resp.status;
+    http_response_done(&resp);
     return (int)status;
 }
 
@@ -264,7 +266,8 @@ static int cmd_policy_set(struct client *c, const char *scope, const char *name,
 
 static void usage_machines(FILE *f)
 {
-    fprintf(f, "Usage: attestctl machines [--server URL] [--token FILE] [--json] COMMAND\n\n"
+    fprintf(f, "Usage: attestctl machines [--server URL] [--token FILE] [--cacert FILE] [--json]\n"
+               "                          COMMAND\n\n"
                "  list                      enrolled machines and their last verdicts\n"
                "  show ID                   one machine with its last attestations\n"
                "  approve ID                enroll a machine pending approval (or revoked)\n"
@@ -275,7 +278,9 @@ static void usage_machines(FILE *f)
                "  policy set --scope machine|group --name NAME --kind boot|ima FILE\n"
                "                            set a measured-boot or IMA policy (docs/policy.md)\n\n"
                "Defaults: --server $ATTEST_SERVER or " DEFAULT_SERVER ",\n"
-               "          --token $ATTEST_ADMIN_TOKEN or " DEFAULT_TOKEN " (mode 0600).\n");
+               "          --token $ATTEST_ADMIN_TOKEN or " DEFAULT_TOKEN " (mode 0600),\n"
+               "          --cacert $ATTEST_CACERT or the system trust store: the CA (PEM)\n"
+               "          an https:// server's certificate is verified against.\n");
 }
 
 static int parse_common(int argc, char **argv, struct client *c, const struct option *extra,
@@ -284,10 +289,11 @@ static int parse_common(int argc, char **argv, struct client *c, const struct op
     struct option opts[16] = {
         {"server", required_argument, NULL, 's'},
         {"token", required_argument, NULL, 't'},
+        {"cacert", required_argument, NULL, 'c'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
     };
-    size_t n = 4;
+    size_t n = 5;
     for (size_t i = 0; i < n_extra && n < 15; i++)
         opts[n++] = extra[i];
     int opt;
@@ -297,6 +303,8 @@ static int parse_common(int argc, char **argv, struct client *c, const struct op
             c->server = optarg;
         else if (opt == 't')
             c->token_file = optarg;
+        else if (opt == 'c')
+            c->ca_file = optarg;
         else if (opt == 'j')
             c->json = true;
         else if (opt >= 100 && (size_t)(opt - 100) < n_extra)
@@ -312,6 +320,7 @@ int attestctl_machines(int argc, char **argv)
     struct client c = {
         .server = getenv("ATTEST_SERVER") ? getenv("ATTEST_SERVER") : DEFAULT_SERVER,
         .token_file = getenv("ATTEST_ADMIN_TOKEN") ? getenv("ATTEST_ADMIN_TOKEN") : DEFAULT_TOKEN,
+        .ca_file = getenv("ATTEST_CACERT"),
     };
     static const struct option extra[] = {
         {"scope", required_argument, NULL, 100},
@@ -335,7 +344,11 @@ int attestctl_machines(int argc, char **argv)
         fprintf(stderr, "attestctl: token file '%s': %s\n", c.token_file, strerror(-r));
         return ATTESTCTL_EXIT_USAGE;
     }
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    r = client_open(&c);
+    if (r) {
+        OPENSSL_cleanse(c.token, sizeof(c.token));
+        return r;
+    }
     if (n == 1 && strcmp(a[0], "list") == 0)
         r = cmd_list(&c);
     else if (n == 2 && strcmp(a[0], "show") == 0)
@@ -356,23 +369,26 @@ int attestctl_machines(int argc, char **argv)
         r = ATTESTCTL_EXIT_USAGE;
     }
     OPENSSL_cleanse(c.token, sizeof(c.token));
-    curl_global_cleanup();
+    http_client_free(c.http);
     return r;
 }
 
 /* attestctl verifier pubkey: the verdict key runners pin, from the server or the key file. */
 int attestctl_verifier(int argc, char **argv)
 {
-    struct client c = {.server =
-                           getenv("ATTEST_SERVER") ? getenv("ATTEST_SERVER") : DEFAULT_SERVER};
+    struct client c = {
+        .server = getenv("ATTEST_SERVER") ? getenv("ATTEST_SERVER") : DEFAULT_SERVER,
+        .ca_file = getenv("ATTEST_CACERT"),
+    };
     static const struct option extra[] = {{"key", required_argument, NULL, 100}};
     const char *values[1] = {NULL};
     int r = parse_common(argc, argv, &c, extra, values, 1);
     if (r != 0 || argc - optind != 1 || strcmp(argv[optind], "pubkey") != 0) {
         fprintf(r > 0 ? stdout : stderr,
-                "Usage: attestctl verifier pubkey [--server URL | --key FILE]\n"
+                "Usage: attestctl verifier pubkey [--server URL [--cacert FILE] | --key FILE]\n"
                 "  print the verdict-signing public key (PEM) runners pin; --key reads the\n"
-                "  verifier's key file (private or public PEM) instead of asking the server.\n");
+                "  verifier's key file (private or public PEM) instead of asking the server.\n"
+                "  --cacert (default $ATTEST_CACERT): the CA (PEM) of an https:// server.\n");
         return r > 0 ? ATTESTCTL_EXIT_OK : ATTESTCTL_EXIT_USAGE;
     }
     if (values[0]) {
@@ -385,10 +401,12 @@ int attestctl_verifier(int argc, char **argv)
         fputs(pem, stdout);
         return ATTESTCTL_EXIT_OK;
     }
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    r = client_open(&c);
+    if (r)
+        return r;
     char *text = NULL;
     int status = request(&c, "GET", "/v1/verifier/key", NULL, false, NULL, &text);
-    curl_global_cleanup();
+    http_client_free(c.http);
     if (status != 200 || !text || !strstr(text, "BEGIN PUBLIC KEY")) {
         fprintf(stderr, "attestctl: no key from %s (status %d)\n", c.server, status);
         free(text);

@@ -18,6 +18,18 @@ static void usage(FILE *f)
                "Exit codes: 0 success, 1 a check failed, 2 bad input or usage.\n");
 }
 
+/* The environment variable a leading verifier client option travels as, or NULL. */
+static const char *leading_option_env(const char *opt)
+{
+    if (strcmp(opt, "--server") == 0)
+        return "ATTEST_SERVER";
+    if (strcmp(opt, "--token") == 0)
+        return "ATTEST_ADMIN_TOKEN";
+    if (strcmp(opt, "--cacert") == 0)
+        return "ATTEST_CACERT";
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -33,10 +45,14 @@ int main(int argc, char **argv)
         return ATTESTCTL_EXIT_OK;
     }
     /* Options of the verifier client groups may come first: attestctl --server URL
-     * --token FILE machines list. They travel as the environment those groups read. */
-    while (argc >= 3 && (strcmp(argv[1], "--server") == 0 || strcmp(argv[1], "--token") == 0)) {
-        setenv(strcmp(argv[1], "--server") == 0 ? "ATTEST_SERVER" : "ATTEST_ADMIN_TOKEN", argv[2],
-               1);
+     * --token FILE --cacert FILE machines list. They travel as the environment those
+     * groups read. */
+    const char *env;
+    while (argc >= 3 && (env = leading_option_env(argv[1]))) {
+        if (setenv(env, argv[2], 1) < 0) {
+            perror("attestctl: setenv");
+            return ATTESTCTL_EXIT_USAGE;
+        }
         argc -= 2;
         argv += 2;
     }

@@ -8,6 +8,7 @@
 #include "agent.h"
 #include "attestd.h"
 #include "common/error.h"
+#include "config.h"
 #include "verdict/verdict.h"
 
 void agent_log(const char *cmd, const char *fmt, ...)
@@ -65,9 +66,12 @@ int agent_ctx_init(struct agent_ctx *ctx, const struct agent_opts *o, unsigned n
             .allow_http = ctx->cfg.allow_http,
             .connect_timeout_ms = ctx->cfg.connect_timeout_ms,
             .request_timeout_ms = ctx->cfg.request_timeout_ms,
-            .retry_initial_ms = ctx->cfg.retry_initial_ms,
-            .retry_max_ms = ctx->cfg.retry_max_ms,
-            .retry_total_ms = ctx->cfg.retry_total_ms,
+            .user_agent = "attestd/" PACKAGE_VERSION,
+        };
+        ctx->retry = (struct http_retry){
+            .initial_ms = ctx->cfg.retry_initial_ms,
+            .max_ms = ctx->cfg.retry_max_ms,
+            .total_ms = ctx->cfg.retry_total_ms,
         };
         r = http_client_new(&ho, &ctx->http, err, sizeof(err));
         if (r < 0) {

@@ -11,7 +11,7 @@
 #include <openssl/evp.h>
 
 #include "agent-config.h"
-#include "http-client.h"
+#include "http-retry.h"
 
 #define AGENT_EXIT_PASS        0 /* verified pass (or the command succeeded) */
 #define AGENT_EXIT_REFUSED     1 /* the verifier said no (every failed check printed) */
@@ -42,6 +42,7 @@ struct agent_ctx {
     const char *tcti; /* --tcti, else [tpm] tcti, else $ATTEST_TCTI, else the device */
     EVP_PKEY *verifier_key;
     struct http_client *http;
+    struct http_retry retry; /* [verifier] retry_*: the budget of http_call() */
     bool verbose;
     bool watchdog; /* attestd watch: ping systemd's watchdog before every attempt */
 };

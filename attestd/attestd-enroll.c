@@ -180,7 +180,7 @@ static int post_enrollment(struct enroll *e)
     if (!body)
         return AGENT_EXIT_LOCAL;
     _cleanup_(http_response_done) struct http_response resp = {0};
-    int r = http_call(e->ctx->http, "/v1/enrollments", body, &resp);
+    int r = http_call(e->ctx->http, &e->ctx->retry, "/v1/enrollments", body, &resp);
     int x = check_reply("enrollment", e->ctx, r, &resp, 201);
     if (x)
         return x;
@@ -243,7 +243,7 @@ static int post_activation(struct enroll *e, const TPM2B_DIGEST *secret)
     if (!body || asprintf(&path, "/v1/enrollments/%s/activate", e->challenge.enrollment_id) < 0)
         return AGENT_EXIT_LOCAL;
     _cleanup_(http_response_done) struct http_response resp = {0};
-    int r = http_call(e->ctx->http, path, body, &resp);
+    int r = http_call(e->ctx->http, &e->ctx->retry, path, body, &resp);
     int x = check_reply("activation", e->ctx, r, &resp, 200);
     if (x)
         return x;

@@ -4,36 +4,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
-#include <time.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 
 #include "common/cleanup.h"
-#include "config.h"
-#include "http-client.h"
+#include "http/http-client.h"
 
 struct http_client {
     struct http_client_opts opts;
     char *base_url;
     char *ca_file;
+    char *user_agent;
+    bool curl_global; /* curl_global_init() done: paired in http_client_free() */
     CURL *curl;
-    struct curl_slist *headers;
     char errbuf[CURL_ERROR_SIZE];
 };
 
 struct sink {
     char *buf;
     size_t len;
+    size_t max;
     bool too_big;
 };
-
-uint64_t now_monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 void http_response_done(struct http_response *r)
 {
@@ -48,9 +41,11 @@ void http_client_free(struct http_client *c)
     if (!c)
         return;
     curl_easy_cleanup(c->curl);
-    curl_slist_free_all(c->headers);
     free(c->base_url);
     free(c->ca_file);
+    free(c->user_agent);
+    if (c->curl_global)
+        curl_global_cleanup();
     free(c);
 }
 
@@ -79,24 +74,28 @@ int http_client_new(const struct http_client_opts *opts, struct http_client **re
     int r = check_url(opts->base_url, opts->allow_http, errbuf, errlen);
     if (r < 0)
         return r;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return -ENOMEM;
-
     _cleanup_(http_client_freep) struct http_client *c = calloc(1, sizeof(*c));
     if (!c)
         return -ENOMEM;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return -ENOMEM;
+    c->curl_global = true;
     c->opts = *opts;
+    if (!c->opts.max_reply)
+        c->opts.max_reply = HTTP_MAX_REPLY;
     size_t ulen = strlen(opts->base_url);
     while (ulen > 0 && opts->base_url[ulen - 1] == '/')
         ulen--;
     c->base_url = strndup(opts->base_url, ulen);
     c->ca_file = opts->ca_file ? strdup(opts->ca_file) : NULL;
+    c->user_agent = opts->user_agent ? strdup(opts->user_agent) : NULL;
     c->curl = curl_easy_init();
-    c->headers = curl_slist_append(NULL, "Content-Type: application/json");
-    if (!c->base_url || (opts->ca_file && !c->ca_file) || !c->curl || !c->headers)
+    if (!c->base_url || (opts->ca_file && !c->ca_file) || (opts->user_agent && !c->user_agent) ||
+        !c->curl)
         return -ENOMEM;
     c->opts.base_url = c->base_url;
     c->opts.ca_file = c->ca_file;
+    c->opts.user_agent = c->user_agent;
     *ret = TAKE_PTR(c);
     return 0;
 }
@@ -105,7 +104,7 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *user)
 {
     struct sink *s = user;
     size_t n = size * nmemb;
-    if (s->len + n > HTTP_MAX_REPLY) {
+    if (s->len + n > s->max) {
         s->too_big = true;
         return 0; /* aborts the transfer */
     }
@@ -143,11 +142,44 @@ static int map_curl_error(CURLcode cc)
     }
 }
 
-static int setup(struct http_client *c, const char *url, const char *body, struct sink *sink)
+/* Header lines wiped before they are freed: they may carry a bearer token. */
+static void headers_free(struct curl_slist *list)
+{
+    for (struct curl_slist *l = list; l; l = l->next)
+        OPENSSL_cleanse(l->data, strlen(l->data));
+    curl_slist_free_all(list);
+}
+
+static int headers_new(const char *const *extra, bool json, struct curl_slist **ret)
+{
+    struct curl_slist *list = NULL;
+    if (json && !(list = curl_slist_append(list, "Content-Type: application/json")))
+        return -ENOMEM;
+    for (size_t i = 0; extra && extra[i]; i++) {
+        struct curl_slist *l = curl_slist_append(list, extra[i]);
+        if (!l) {
+            headers_free(list);
+            return -ENOMEM;
+        }
+        list = l;
+    }
+    *ret = list;
+    return 0;
+}
+
+/* The method libcurl picks by itself: GET without a body, POST with one. */
+static bool implied_method(const char *method, const char *body)
+{
+    return strcmp(method, body ? "POST" : "GET") == 0;
+}
+
+static int setup(struct http_client *c, const char *method, const char *url,
+                 struct curl_slist *headers, const char *body, struct sink *sink)
 {
     CURL *h = c->curl;
     curl_easy_reset(h);
-    /* curl_easy_setopt cannot fail for these options with valid arguments except on OOM. */
+    /* Any failure stops the request: TLS verification and the CA file must not be
+     * silently left at something else. */
     CURLcode cc = CURLE_OK;
 #define SET(opt, val)                                                                              \
     do {                                                                                           \
@@ -167,105 +199,72 @@ static int setup(struct http_client *c, const char *url, const char *body, struc
         SET(CURLOPT_CAINFO, c->opts.ca_file);
     SET(CURLOPT_WRITEFUNCTION, write_cb);
     SET(CURLOPT_WRITEDATA, sink);
-    SET(CURLOPT_USERAGENT, "attestd/" PACKAGE_VERSION);
+    if (c->opts.user_agent)
+        SET(CURLOPT_USERAGENT, c->opts.user_agent);
+    if (headers)
+        SET(CURLOPT_HTTPHEADER, headers);
     if (body) {
-        SET(CURLOPT_HTTPHEADER, c->headers);
         SET(CURLOPT_POSTFIELDS, body);
         SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
     }
+    if (!implied_method(method, body))
+        SET(CURLOPT_CUSTOMREQUEST, method);
 #undef SET
-    return cc == CURLE_OK ? 0 : -ENOMEM;
+    if (cc == CURLE_OK)
+        return 0;
+    snprintf(c->errbuf, sizeof(c->errbuf), "libcurl option refused: %s", curl_easy_strerror(cc));
+    return cc == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EPROTONOSUPPORT;
 }
 
-int http_request(struct http_client *c, const char *path, const char *body,
-                 struct http_response *ret)
+/* The transfer itself, once set up: 0 with *ret filled in, or a negative errno. */
+static int perform(struct http_client *c, struct sink *sink, struct http_response *ret)
 {
-    _cleanup_free_ char *url = NULL;
-    if (asprintf(&url, "%s%s", c->base_url, path) < 0)
-        return -ENOMEM;
-    struct sink sink = {0};
-    c->errbuf[0] = 0;
-    int r = setup(c, url, body, &sink);
-    if (r < 0)
-        return r;
     CURLcode cc = curl_easy_perform(c->curl);
     if (cc != CURLE_OK) {
-        free(sink.buf);
-        if (sink.too_big)
+        if (sink->too_big)
             return -EFBIG;
         if (!c->errbuf[0])
             snprintf(c->errbuf, sizeof(c->errbuf), "%s", curl_easy_strerror(cc));
         return map_curl_error(cc);
     }
     long status = 0;
-    curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
-    if (!sink.buf) {
-        sink.buf = strdup("");
-        if (!sink.buf)
-            return -ENOMEM;
-    }
-    *ret = (struct http_response){.status = status, .body = sink.buf, .len = sink.len};
+    if (curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK)
+        return -EPROTO;
+    if (!sink->buf && !(sink->buf = strdup("")))
+        return -ENOMEM;
+    *ret = (struct http_response){.status = status, .body = TAKE_PTR(sink->buf), .len = sink->len};
     return 0;
+}
+
+int http_send(struct http_client *c, const char *method, const char *path,
+              const char *const *headers, const char *body, struct http_response *ret)
+{
+    _cleanup_free_ char *url = NULL;
+    if (asprintf(&url, "%s%s", c->base_url, path) < 0)
+        return -ENOMEM;
+    struct curl_slist *list = NULL;
+    int r = headers_new(headers, body != NULL, &list);
+    if (r < 0)
+        return r;
+    struct sink sink = {.max = c->opts.max_reply};
+    c->errbuf[0] = 0;
+    r = setup(c, method, url, list, body, &sink);
+    if (r == 0)
+        r = perform(c, &sink, ret);
+    /* The handle keeps a pointer to the list: drop it before the list goes. */
+    curl_easy_reset(c->curl);
+    headers_free(list);
+    free(sink.buf);
+    return r;
+}
+
+int http_request(struct http_client *c, const char *path, const char *body,
+                 struct http_response *ret)
+{
+    return http_send(c, body ? "POST" : "GET", path, NULL, body, ret);
 }
 
 const char *http_client_last_error(const struct http_client *c)
 {
     return c->errbuf;
-}
-
-bool http_retryable(int r, long status)
-{
-    if (r < 0)
-        return r == -ECONNREFUSED || r == -ETIMEDOUT || r == -EHOSTUNREACH || r == -EPROTO;
-    return status == 429 || status == 502 || status == 503 || status == 504;
-}
-
-void backoff_init(struct backoff *b, uint64_t initial_ms, uint64_t max_ms, uint64_t total_ms)
-{
-    *b = (struct backoff){
-        .deadline_ms = now_monotonic_ms() + total_ms,
-        .delay_ms = initial_ms ? initial_ms : 1,
-        .max_ms = max_ms,
-    };
-}
-
-bool backoff_wait(struct backoff *b)
-{
-    uint64_t now = now_monotonic_ms();
-    if (now >= b->deadline_ms)
-        return false;
-    /* Jitter: a uniform delay in [delay/2, delay], so that a fleet that lost the verifier
-     * at the same moment does not come back in lockstep. */
-    uint32_t rnd = 0;
-    if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-        rnd = (uint32_t)now;
-    uint64_t half = b->delay_ms / 2;
-    uint64_t wait = half + (half ? rnd % (half + 1) : 0);
-    if (now + wait > b->deadline_ms)
-        wait = b->deadline_ms - now;
-    struct timespec ts = {.tv_sec = (time_t)(wait / 1000),
-                          .tv_nsec = (long)(wait % 1000) * 1000000};
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
-    b->delay_ms = b->delay_ms * 2 > b->max_ms ? b->max_ms : b->delay_ms * 2;
-    return true;
-}
-
-int http_call(struct http_client *c, const char *path, const char *body, struct http_response *ret)
-{
-    struct backoff b;
-    backoff_init(&b, c->opts.retry_initial_ms, c->opts.retry_max_ms, c->opts.retry_total_ms);
-    for (;;) {
-        struct http_response resp = {0};
-        int r = http_request(c, path, body, &resp);
-        if (!http_retryable(r, resp.status)) {
-            if (r == 0)
-                *ret = resp;
-            return r;
-        }
-        long status = resp.status;
-        http_response_done(&resp);
-        if (!backoff_wait(&b))
-            return r < 0 ? r : (status == 429 || status == 503 ? -EAGAIN : -EHOSTUNREACH);
-    }
 }
