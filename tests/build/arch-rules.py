@@ -37,7 +37,7 @@ RULES = [
     ('layering', 'attestd/attestd', 'no-symbol', ('policy_', 'lib/policy/libattest-policy.a'),
      'the agent reports measurements, only the verifier evaluates policies'),
     ('layering', 'generator/attest-generator', 'needed-only', ('libc', 'libinih'),
-     'the generator runs before any mount, with the smallest footprint'),
+     'a systemd generator runs before any unit: libc and the config parser only'),
     ('no-libjwt-shipped', 'verifier/attest-verifier', 'needed-none', ('libjwt',),
      'verdicts are signed without libjwt'),
     ('no-libjwt-shipped', 'attestctl/attestctl', 'needed-none', ('libjwt',),
