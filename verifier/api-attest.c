@@ -5,11 +5,11 @@
  * and IMA with their policies), store the result, answer with a signed verdict.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest-checks.h"
+#include "attest-logs.h"
+#include "attest-result.h"
 #include "common/cleanup.h"
 #include "common/error.h"
 #include "requests.h"
@@ -17,16 +17,6 @@
 #include "verifier.h"
 #include "verify/quote-verify.h"
 #include "verify/tpm-pubkey.h"
-
-void attest_fail(struct attest_result *res, const char *check, const char *fmt, ...)
-{
-    char msg[300];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    json_array_append_new(res->failed, json_pack("{s:s, s:s}", "check", check, "message", msg));
-}
 
 /* The request's PCR values in the order of the required selection; false if they differ. */
 static bool values_in_selection_order(const TPML_PCR_SELECTION *sel, const struct attest_request *r,

@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest-checks.h"
+#include "attest-logs.h"
+#include "attest-result.h"
 #include "common/cleanup.h"
 #include "log/eventlog.h"
 #include "log/ima.h"

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+/*
+ * The result of one attestation, filled by the quote checks (api-attest.c) and
+ * the log checks (attest-logs.c). Apart from both so that neither object needs
+ * the other's symbols to name a failure.
+ */
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -8,10 +13,6 @@
 #include <tss2/tss2_tpm2_types.h>
 
 #include "common/pcr-values.h"
-#include "requests.h"
-#include "storage.h"
-
-struct verifier;
 
 /* What the checks of one attestation found. */
 struct attest_result {
@@ -26,11 +27,3 @@ struct attest_result {
 
 void attest_fail(struct attest_result *res, const char *check, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-
-/*
- * Event log replay + measured-boot policy, IMA replay + runtime policy
- * (attest-logs.c). Called only after the quote checks passed, so the PCR
- * values are the TPM's.
- */
-void attest_check_logs(struct verifier *v, const struct attest_request *r, const struct machine *m,
-                       struct attest_result *res);
