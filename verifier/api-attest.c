@@ -153,7 +153,11 @@ static void reply_verdict(struct verifier *v, const struct attest_request *r,
                           const struct machine *m, struct attest_result *res,
                           struct http_reply *rep)
 {
-    bool pass = json_array_size(res->failed) == 0;
+    if (res->detail_lost || !res->failed) {
+        http_reply_error(rep, 500, NULL, "out of memory while judging the attestation");
+        return;
+    }
+    bool pass = res->n_failed == 0;
     const char *status = pass ? VERDICT_AFFIRMING : VERDICT_CONTRAINDICATED;
     int64_t now = verifier_now();
     json_t *names = json_array();

@@ -12,5 +12,10 @@ void attest_fail(struct attest_result *res, const char *check, const char *fmt, 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    json_array_append_new(res->failed, json_pack("{s:s, s:s}", "check", check, "message", msg));
+    /* Counted before the JSON detail: a failure whose detail cannot be
+     * allocated still fails the attestation (the verdict reads n_failed). */
+    res->n_failed++;
+    if (json_array_append_new(res->failed,
+                              json_pack("{s:s, s:s}", "check", check, "message", msg)) < 0)
+        res->detail_lost = true;
 }

@@ -16,7 +16,9 @@
 
 /* What the checks of one attestation found. */
 struct attest_result {
-    json_t *failed; /* [{"check": name, "message": text}] in check order */
+    json_t *failed;     /* [{"check": name, "message": text}] in check order */
+    size_t n_failed;    /* attest_fail() calls: what decides the verdict */
+    bool detail_lost;   /* a failure's JSON detail could not be allocated */
     bool quote_ok;
     bool clock_valid;
     TPMS_CLOCK_INFO clock;
