@@ -19,10 +19,12 @@ meson sets PYTHONPATH to tests/harness for every test and benchmark
 `from attestlib import ...` and never touch sys.path. To run a script by hand,
 from the source root with a build in build/:
 
-    PYTHONPATH=tests/harness ATTEST_BUILD_ROOT=build \\
+    PYTHONPATH=tests/harness ATTEST_BUILD_ROOT=$PWD/build \\
+        ATTEST_SWTPM_CACHE=$PWD/build/swtpm-chips \\
         tests/harness/swtpm-run -- tests/verifier/crash-test.py
 
-(the corpus tests need ATTEST_CORPORA too, see tests/meson.build).
+(ATTEST_SWTPM_CACHE keeps swtpm-run's chip cache in the build tree, as under
+meson; the corpus tests also need ATTEST_CORPORA, see tests/meson.build).
 """
 from . import corpora  # noqa: F401  (namespaced: attestlib.corpora.run etc.)
 from .agent import Agent, Mitm, refused_port  # noqa: F401
