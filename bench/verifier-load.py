@@ -8,6 +8,7 @@ Environment: LOAD_COUNT (attestations, default 6000), LOAD_CONCURRENCY (64),
 LOAD_AKS (ecc,rsa), LOAD_IMA_ROUNDS (rounds of the 5,000-entry IMA delta
 scenario after the plain one, default 3: every AK attests once per round).
 """
+import hashlib
 import os
 import re
 import shutil
@@ -15,10 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "verifier"))
-from vtest import BUILD, Machine, Tpm, Verifier  # noqa: E402
-import hashlib  # noqa: E402
+from attestlib import BUILD, Machine, Tpm, Verifier
 
 COUNT = int(os.environ.get("LOAD_COUNT", "6000"))
 os.environ.setdefault("LOAD_IMA_ROUNDS", "3")

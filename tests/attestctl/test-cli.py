@@ -9,8 +9,7 @@ import re
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib", "log"))
-lib = __import__("corpora-lib")
+from attestlib import corpora as lib
 
 LOG = "go-tpm-tools/internal__test__eventlogs__ubuntu-2104-no-secure-boot.bin"
 PCRS = "go-tpm-tools/derived/ubuntu-2104-no-secure-boot.bin.expected_pcrs.json"

@@ -24,12 +24,11 @@ import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import agentlib  # noqa: E402
-from agentlib import (Agent, Measurements, Mitm, Tpm, Verifier, b64, b64url, b64url_decode,  # noqa
-                      check, ek_roots, es256_sign, finish, free_port, hs256_sign, new_ec_key,
-                      token_claims,
-                      workdir, BUILD)
+import attestlib
+from attestlib import (Agent, Measurements, Mitm, Tpm, Verifier, b64, b64url, b64url_decode,  # noqa
+                       check, ek_roots, es256_sign, finish, hs256_sign, new_ec_key, refused_port,
+                       token_claims,
+                       workdir, BUILD)
 
 SEL = "sha256:0,1,2,3,4,5,6,7,8,9,10"
 
@@ -217,9 +216,10 @@ def scenario_proxy_env(tmp):
     rc = a.run("attest")
     check(rc == 0 and fwd.forward_proxied >= 2,
           f"attest through http_proxy ({fwd.forward_proxied} requests proxied)")
-    a.extra_env = {"http_proxy": f"http://127.0.0.1:{free_port()}"}
-    a.set(retry_total="1s")
-    rc = a.run("attest")
+    with refused_port() as dead:
+        a.extra_env = {"http_proxy": f"http://127.0.0.1:{dead}"}
+        a.set(retry_total="1s")
+        rc = a.run("attest")
     check(rc == 2, f"a proxy that is down: unreachable, exit 2 ({rc})")
     fwd.stop()
     s.close()
@@ -276,7 +276,7 @@ def scenario_impersonation(tmp):
           "q.msg", "-s", "q.sig", "-g", "sha256")
     status, r = s.v.post("/v1/attestations", {
         "ak_name": a.ak_name(), "nonce": n["nonce"], "quote": b64(t.read("q.msg")),
-        "signature": b64(t.read("q.sig")), "pcr_values": t.pcr_values(SEL)})
+        "signature": b64(t.read("q.sig")), "pcr_values": t.pcrs(SEL)})
     names = [x["check"] for x in r.get("failed_checks", [])] if status == 200 else []
     check(status == 200 and r["status"] == "contraindicated" and
           token_claims(r["verdict"])["status"] == "contraindicated" and
@@ -454,6 +454,7 @@ def scenario_down(tmp):
     check("unreachable" in a.err, "the agent says the verifier is unreachable")
     check(a.verdict_exists(), "the previous verdict is kept while the verifier is unreachable")
     s.v.start()
+    a.set(url=s.v.url)  # the kernel gave the restarted verifier a new port
     rc = a.run("attest")
     check(rc == 0 and a.status()["result"] == "pass", "verifier back: the next attest passes")
     s.close()
@@ -781,7 +782,7 @@ def main():
     try:
         SCENARIOS[name](tmp)
     finally:
-        if not agentlib.failures:
+        if not attestlib.failures:
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             print("kept", tmp)

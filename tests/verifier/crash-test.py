@@ -17,13 +17,11 @@ import random
 import shutil
 import signal
 import sqlite3
-import sys
 import tempfile
 import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vtest import SELECTION, Machine, Tpm, Verifier, b64, check, finish  # noqa: E402
+from attestlib import SELECTION, Machine, Tpm, Verifier, b64, check, finish
 
 MACHINES = 24
 ROUNDS = int(os.environ.get("CRASH_ROUNDS", "30"))

@@ -15,14 +15,12 @@ import secrets
 import shutil
 import struct
 import subprocess
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vtest import (ATTESTCTL, SELECTION, Tpm, Verifier, attestation_body, b64, check, enroll,  # noqa: E402
-                   eventlog_event, eventlog_header, finish, ima_ng_entry, jwt_verify_es256,
-                   EV_POST_CODE, EV_SEPARATOR)
+from attestlib import (ATTESTCTL, SELECTION, Tpm, Verifier, attestation_body, b64, check, enroll,
+                       ek_roots, eventlog_event, eventlog_header, finish, ima_ng_entry,
+                       jwt_verify_es256, EV_POST_CODE, EV_SEPARATOR)
 
 NONCE_TTL = 3
 
@@ -30,11 +28,7 @@ NONCE_TTL = 3
 def main():
     tmp = tempfile.mkdtemp(prefix="verifier-http-")
     # Both chips' local CAs are trusted EK roots (as two manufacturers would be).
-    roots = os.path.join(tmp, "ek-roots")
-    os.makedirs(roots)
-    for chip, ca in (("a", os.environ["CA_A"]), ("b", os.environ["SWTPM_CA_DIR"])):
-        for name in ("root.pem", "intermediate.pem"):
-            shutil.copy(os.path.join(ca, name), os.path.join(roots, f"{chip}-{name}"))
+    roots = ek_roots(tmp, os.environ["CA_A"], os.environ["SWTPM_CA_DIR"])
     v = Verifier(tmp, "--ek-roots", roots, "--nonce-ttl", str(NONCE_TTL))
     try:
         run(v, tmp)

@@ -9,12 +9,10 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vtest import VERIFIER, check, finish  # noqa: E402
+from attestlib import VERIFIER, check, finish, read_port_file
 
 
 def get(port, path="/healthz", extra=b"", timeout=5):
@@ -51,7 +49,7 @@ def main():
     try:
         msg = notify.recv(4096).decode()
         check("READY=1" in msg, f"sd_notify READY=1 once listening ({msg!r})")
-        port = int(open(port_file).read())
+        port = read_port_file(port_file, proc)
         check(get(port).startswith(b"HTTP/1.1 200"), "healthz over a raw socket")
 
         # Connection limit: 4 idle connections hold every slot.
@@ -116,11 +114,7 @@ def body_budget(tmp):
                              os.path.join(tmp, "state2"), "--port-file", port_file],
                             stdout=log, stderr=log)
     try:
-        for _ in range(100):
-            if os.path.exists(port_file):
-                break
-            time.sleep(0.05)
-        port = int(open(port_file).read())
+        port = read_port_file(port_file, proc)
         head = (b"POST /v1/attestations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                 b"Content-Length: 16000000\r\n\r\n{")
         held = []

@@ -11,8 +11,7 @@ import re
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-lib = __import__("corpora-lib")
+from attestlib import corpora as lib
 
 # Logs our strict parser refuses, and why (each must still be refused cleanly).
 REJECTED = {

@@ -10,8 +10,7 @@ import shutil
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-lib = __import__("corpora-lib")
+from attestlib import corpora as lib
 
 # tpm2_eventlog accepts these and we refuse them; see test-corpora.py.
 REJECTED = {

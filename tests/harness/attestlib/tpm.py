@@ -1,114 +1,21 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Shared helpers of the verifier's HTTP tests: a real attest-verifier process
-on 127.0.0.1 (port chosen by the kernel), and a real TPM (swtpm, run by
-tests/harness/swtpm-run) driven with tpm2-tools to make genuine artifacts."""
+"""tpm2-tools against one swtpm (tests/harness/swtpm-run gives its TCTI), and the
+enrollment and attestation flows a real machine goes through against a Verifier."""
 import base64
 import hashlib
-import json
 import os
-import secrets
-import shutil
 import struct
 import subprocess
-import sys
-import tempfile
-import time
-import urllib.error
-import urllib.request
 
-BUILD = os.environ.get("ATTEST_BUILD_ROOT", ".")
-VERIFIER = os.path.join(BUILD, "verifier", "attest-verifier")
-ATTESTCTL = os.path.join(BUILD, "attestctl", "attestctl")
-SELECTION = "sha256:0,1,2,3,4,5,6,7,8,9,10"
-
-failures = []
-
-
-def check(cond, what):
-    if cond:
-        print(f"ok: {what}")
-    else:
-        print(f"FAIL: {what}")
-        failures.append(what)
-
-
-def finish():
-    if failures:
-        print(f"{len(failures)} check(s) failed:", *failures, sep="\n  ")
-        sys.exit(1)
-    print("all checks passed")
-
-
-def b64(data):
-    return base64.b64encode(data).decode()
-
-
-class Verifier:
-    def __init__(self, workdir, *extra):
-        self.dir = workdir
-        self.state = os.path.join(workdir, "state")
-        self.extra = list(extra)
-        self.proc = None
-        self.start()
-
-    def start(self):
-        port_file = os.path.join(self.dir, "port")
-        if os.path.exists(port_file):
-            os.unlink(port_file)
-        self.log = open(os.path.join(self.dir, "verifier.log"), "ab")
-        wrap = os.environ.get("VERIFIER_WRAP", "").split()  # e.g. "perf record -g -o FILE"
-        self.proc = subprocess.Popen(
-            wrap + [VERIFIER, "--listen", "127.0.0.1:0", "--state-dir", self.state,
-             "--port-file", port_file] + self.extra,
-            stdout=self.log, stderr=self.log)
-        for _ in range(200):
-            if os.path.exists(port_file):
-                break
-            if self.proc.poll() is not None:
-                raise RuntimeError("attest-verifier exited: see " + self.log.name)
-            time.sleep(0.02)
-        with open(port_file) as f:
-            self.port = int(f.read())
-        self.url = f"http://127.0.0.1:{self.port}"
-        with open(os.path.join(self.state, "admin-token")) as f:
-            self.token = f.read().strip()
-
-    def stop(self, sig=None):
-        if self.proc and self.proc.poll() is None:
-            if sig:
-                self.proc.send_signal(sig)
-            else:
-                self.proc.terminate()
-            self.proc.wait(timeout=10)
-        self.log.close()
-
-    def request(self, method, path, body=None, raw=None, token=None, timeout=30):
-        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        req = urllib.request.Request(self.url + path, data=data, method=method)
-        req.add_header("Content-Type", "application/json")
-        if token:
-            req.add_header("Authorization", "Bearer " + token)
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
-                status, text = r.status, r.read()
-        except urllib.error.HTTPError as e:
-            status, text = e.code, e.read()
-        try:
-            return status, json.loads(text)
-        except ValueError:
-            return status, text.decode(errors="replace")
-
-    def post(self, path, body=None, **kw):
-        return self.request("POST", path, body, **kw)
-
-    def admin(self, method, path, body=None):
-        return self.request(method, "/v1/admin" + path, body, token=self.token)
+from .common import SELECTION, b64
 
 
 class Tpm:
-    """tpm2-tools against one swtpm (raw: flush transient objects after each tool)."""
+    """tpm2-tools against one swtpm. The TPM is raw (no resource manager): transient
+    objects are flushed after each tool, or the next tool finds the slots full."""
 
     def __init__(self, tcti, workdir):
+        self.tcti = tcti
         self.env = dict(os.environ, TPM2TOOLS_TCTI=tcti)
         self.dir = workdir
         os.makedirs(workdir, exist_ok=True)
@@ -152,6 +59,7 @@ class Tpm:
         return self.read("secret.out")
 
     def pcrs(self, selection=SELECTION):
+        """{bank: {"index": lowercase hex}} as tpm2_pcrread reports them."""
         out = self.run("tpm2_pcrread", selection)
         values, bank = {}, None
         for line in out.splitlines():
@@ -174,6 +82,8 @@ class Tpm:
 
 
 def enroll(v, tpm, machine_id, hostname="runner", ak_alg="ecc"):
+    """Enrollment with the chip's EK certificate and credential activation in the TPM;
+    the (status, body) of the activation, or of the enrollment if that failed."""
     ek_pub, ek_crt, ak_pub = tpm.make_ek_ak(ak_alg)
     status, r = v.post("/v1/enrollments", {
         "ek_public": b64(ek_pub), "ek_certificate": b64(ek_crt), "ak_public": b64(ak_pub),
@@ -186,6 +96,8 @@ def enroll(v, tpm, machine_id, hostname="runner", ak_alg="ecc"):
 
 
 def attestation_body(v, tpm, selection=SELECTION, nonce=None, **extra):
+    """A POST /v1/attestations body with a genuine quote over a fresh nonce (or the one
+    given)."""
     if nonce is None:
         status, r = v.post("/v1/nonces", {"ak_name": tpm.ak_name})
         assert status == 201, (status, r)
@@ -195,65 +107,6 @@ def attestation_body(v, tpm, selection=SELECTION, nonce=None, **extra):
             "pcr_values": tpm.pcrs()}
     body.update(extra)
     return body
-
-
-def b64url_decode(s):
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-
-
-def der_int(b):
-    b = b.lstrip(b"\0") or b"\0"
-    if b[0] & 0x80:
-        b = b"\0" + b
-    return b"\x02" + bytes([len(b)]) + b
-
-
-def jwt_verify_es256(token, pubkey_pem, workdir):
-    """Check an ES256 JWS with openssl (independent of the verifier's code)."""
-    head, payload, sig = token.split(".")
-    header = json.loads(b64url_decode(head))
-    if header.get("alg") != "ES256":
-        return None
-    raw = b64url_decode(sig)
-    if len(raw) != 64:
-        return None
-    body = der_int(raw[:32]) + der_int(raw[32:])
-    der = b"\x30" + bytes([len(body)]) + body
-    paths = [os.path.join(workdir, n) for n in ("jwt.data", "jwt.sig", "jwt.pem")]
-    for p, data in zip(paths, [(head + "." + payload).encode(), der, pubkey_pem.encode()]):
-        with open(p, "wb") as f:
-            f.write(data)
-    r = subprocess.run(["openssl", "dgst", "-sha256", "-verify", paths[2], "-signature",
-                        paths[1], paths[0]], capture_output=True)
-    return json.loads(b64url_decode(payload)) if r.returncode == 0 else None
-
-
-# ---- synthetic logs that replay to what the test extended into the swtpm ----
-
-EV_NO_ACTION, EV_POST_CODE, EV_SEPARATOR = 3, 1, 4
-
-
-def eventlog_header():
-    spec = (b"Spec ID Event03\0" + struct.pack("<IBBBB", 0, 0, 2, 0, 2) +
-            struct.pack("<I", 1) + struct.pack("<HH", 0x000B, 32) + b"\0")
-    return struct.pack("<II", 0, EV_NO_ACTION) + b"\0" * 20 + struct.pack("<I", len(spec)) + spec
-
-
-def eventlog_event(pcr, etype, data):
-    digest = hashlib.sha256(data).digest()
-    return (struct.pack("<III", pcr, etype, 1) + struct.pack("<H", 0x000B) + digest +
-            struct.pack("<I", len(data)) + data), digest
-
-
-def ima_ng_entry(path, file_digest):
-    d = b"sha256:\0" + file_digest
-    n = path.encode() + b"\0"
-    data = struct.pack("<I", len(d)) + d + struct.pack("<I", len(n)) + n
-    th = hashlib.sha1(data).digest()
-    name = b"ima-ng"
-    entry = (struct.pack("<I", 10) + th + struct.pack("<I", len(name)) + name +
-             struct.pack("<I", len(data)) + data)
-    return entry, hashlib.sha256(data).digest()
 
 
 class Machine:

@@ -9,6 +9,9 @@ import re
 import subprocess
 import sys
 
+from .common import ATTESTCTL
+
+# meson's exit status of a skipped test
 SKIP = 77
 
 
@@ -25,7 +28,7 @@ def corpora_dir():
 
 
 def attestctl():
-    return os.path.join(os.environ["ATTEST_BUILD_ROOT"], "attestctl", "attestctl")
+    return ATTESTCTL
 
 
 def materialize(corpora, rel, tmpdir):
