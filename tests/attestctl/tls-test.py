@@ -8,11 +8,9 @@ refuses the server and exits non-zero, saying why."""
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "verifier"))
-from vtest import ATTESTCTL, Verifier, check, finish  # noqa: E402
+from attestlib import ATTESTCTL, Verifier, check, finish
 
 
 def make_pki(tmp):
