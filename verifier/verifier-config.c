@@ -57,7 +57,7 @@ int config_init(struct verifier_config *c)
     };
     if (set_string(&c->listen, "127.0.0.1:8443") < 0 ||
         set_string(&c->state_dir, VERIFIER_STATEDIR) < 0 ||
-        set_string(&c->pcr_selection, "sha256:0,1,2,3,4,5,6,7,8,9,10") < 0)
+        set_string(&c->pcr_selection, PCRSEL_DEFAULT) < 0)
         return -ENOMEM;
     return 0;
 }

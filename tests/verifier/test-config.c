@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "common/pcr-selection.h"
 #include "verifier-config.h"
 
 static char *write_file(const char *text)
@@ -32,6 +33,7 @@ static void test_defaults(void **state)
     assert_int_equal(config_set(&c, "server", "state_dir", "/srv/v"), 0);
     assert_int_equal(config_finish(&c), 0);
     assert_string_equal(c.listen, "127.0.0.1:8443");
+    assert_string_equal(c.pcr_selection, PCRSEL_DEFAULT); /* the agent's default too */
     config_done(&c);
     assert_int_equal(config_init(&c), 0); /* the default state directory */
     assert_int_equal(config_finish(&c), 0);
