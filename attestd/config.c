@@ -264,8 +264,8 @@ static const char *expected(enum key_type t)
     }
 }
 
-static int on_key(void *user, const struct conf_line *line, const char *section,
-                  const char *name, const char *value)
+static int on_key(void *user, const struct conf_line *line, const char *section, const char *name,
+                  const char *value)
 {
     struct parse_state *st = user;
     st->lineno = line->number;
