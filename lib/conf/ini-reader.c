@@ -102,7 +102,7 @@ int conf_parse(const char *path, const char *text, size_t len, const struct conf
 {
     struct reader rd = {
         .pos = text,
-        .end = text + len,
+        .end = text ? text + len : text, /* an empty file may come as NULL */
         .line = {.path = path},
         .ops = ops,
         .user = user,
