@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <tss2/tss2_tpm2_types.h>
 
+#include "conf/ini-reader.h"
+
 /*
  * attestd's configuration: /etc/attest/attest.conf (INI, parsed by inih),
  * overridden by --config PATH or the ATTEST_CONFIG environment variable.
@@ -15,12 +17,8 @@
 
 #define AGENT_CONFIG_ENV "ATTEST_CONFIG"
 
-/*
- * Debian's inih is built with INI_MAX_LINE 200 and no realloc: a longer line
- * would arrive cut in two (the tail parsed as a line of its own). Lines are
- * checked before inih sees them; 3 bytes of the 200 go to "\r\n\0".
- */
-#define AGENT_CONFIG_MAX_LINE 197
+/* The longest line attest.conf may have: lib/conf's reader refuses longer ones. */
+#define AGENT_CONFIG_MAX_LINE CONF_MAX_LINE
 
 enum agent_ek_template {
     AGENT_EK_RSA_L1,    /* RSA 2048, TCG EK profile L-1 (default) */

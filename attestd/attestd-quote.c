@@ -13,6 +13,7 @@
 #include "attestd.h"
 #include "common/cleanup.h"
 #include "common/error.h"
+#include "common/file-io.h"
 #include "common/hex.h"
 #include "common/pcr-selection.h"
 #include "common/pcr-values.h"
@@ -89,31 +90,7 @@ static int parse_args(int argc, char **argv, struct quote_args *a)
  */
 static int write_replace(const char *path, const void *buf, size_t len)
 {
-    _cleanup_free_ char *tmp = NULL;
-    if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-        return -ENOMEM;
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    int r = fchmod(fd, 0644) < 0 ? -errno : 0;
-    for (const uint8_t *p = buf; r == 0 && len > 0;) {
-        ssize_t k = write(fd, p, len);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            r = -errno;
-        else {
-            p += k;
-            len -= (size_t)k;
-        }
-    }
-    if (close(fd) < 0 && r == 0)
-        r = -errno;
-    if (r == 0 && rename(tmp, path) < 0)
-        r = -errno;
-    if (r < 0)
-        unlink(tmp);
-    return r;
+    return file_write_atomic_flags(path, buf, len, 0644, 0);
 }
 
 static int write_outputs(const char *outdir, const struct tpm_quote *q)

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 #include "common/cleanup.h"
 #include "common/file-io.h"
 #include "common/pcr-selection.h"
+#include "conf/ini-reader.h"
 #include "config.h"
 
 #define CONFIG_MAX_SIZE (256 * 1024)
@@ -65,15 +65,14 @@ static const struct key_def keys[] = {
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
-/* Parser state: reads the buffer line by line so that errors know their line. */
+/* Parser state: the line of the key being applied and the first error. */
 struct parse_state {
     const char *path;
-    const char *p, *end;
-    int lineno;
+    unsigned lineno;
     struct agent_config *cfg;
     bool seen[N_KEYS];
     bool failed; /* an error was found by the reader or the handler */
-    int err_line;
+    unsigned err_line;
     int err_code;
     char *errbuf;
     size_t errlen;
@@ -87,7 +86,7 @@ __attribute__((format(printf, 3, 4))) static void fail(struct parse_state *st, i
     st->failed = true;
     st->err_line = st->lineno;
     st->err_code = code;
-    int n = st->lineno > 0 ? snprintf(st->errbuf, st->errlen, "%s:%d: ", st->path, st->lineno)
+    int n = st->lineno > 0 ? snprintf(st->errbuf, st->errlen, "%s:%u: ", st->path, st->lineno)
                            : snprintf(st->errbuf, st->errlen, "%s: ", st->path);
     if (n < 0 || (size_t)n >= st->errlen)
         return;
@@ -98,38 +97,20 @@ __attribute__((format(printf, 3, 4))) static void fail(struct parse_state *st, i
 }
 
 /*
- * inih reader. num is inih's line buffer size (INI_MAX_LINE, 200 on Debian):
- * a line that does not fit, with its "\r\n" and NUL, would reach the handler
- * truncated and its tail as another line, so it is refused here and replaced
- * by an empty line for inih.
+ * The reader's errors (NUL byte, overlong line, syntax). They come in line
+ * order except a syntax error, known only at the end: an earlier one wins.
  */
-static char *reader(char *str, int num, void *stream)
+static int on_reader_error(void *user, unsigned line, const char *message)
 {
-    struct parse_state *st = stream;
-    if (st->p >= st->end || num < 4)
-        return NULL;
-    st->lineno++;
-    const char *nl = memchr(st->p, '\n', (size_t)(st->end - st->p));
-    const char *eol = nl ? nl : st->end;
-    size_t len = (size_t)(eol - st->p);
-    size_t content = len;
-    if (content > 0 && st->p[content - 1] == '\r')
-        content--;
-    if (memchr(st->p, '\0', len)) {
-        fail(st, -EINVAL, "NUL byte in line");
-        len = 0;
-    } else if (content > (size_t)num - 3) {
-        fail(st, -EINVAL,
-             "line is %zu characters, longer than inih's limit of %d: split it (a list key "
-             "such as [gate] units may be repeated)",
-             content, num - 3);
-        len = 0;
-    }
-    memcpy(str, st->p, len);
-    str[len] = '\n';
-    str[len + 1] = 0;
-    st->p = nl ? nl + 1 : st->end;
-    return str;
+    struct parse_state *st = user;
+    if (st->failed && line >= st->err_line)
+        return 0;
+    st->failed = true;
+    st->err_line = line;
+    st->err_code = -EINVAL;
+    if (st->errlen)
+        snprintf(st->errbuf, st->errlen, "%s", message);
+    return 0;
 }
 
 static int parse_bool(const char *v, bool *ret)
@@ -283,9 +264,11 @@ static const char *expected(enum key_type t)
     }
 }
 
-static int handler(void *user, const char *section, const char *name, const char *value)
+static int on_key(void *user, const struct conf_line *line, const char *section, const char *name,
+                  const char *value)
 {
     struct parse_state *st = user;
+    st->lineno = line->number;
     if (st->failed)
         return 0; /* something already failed: apply nothing more */
     if (!*section) {
@@ -306,7 +289,7 @@ static int handler(void *user, const char *section, const char *name, const char
         else if (r < 0)
             fail(st, -EINVAL, "key '%s' in [%s]: bad value '%s': %s", name, section, value,
                  expected(keys[i].type));
-        return r < 0 ? 0 : 1;
+        return 0;
     }
     bool known_section = false;
     for (size_t i = 0; i < N_KEYS; i++)
@@ -410,20 +393,14 @@ int agent_config_parse(const char *path, const char *text, size_t len, struct ag
 
     struct parse_state st = {
         .path = path,
-        .p = text,
-        .end = text + len,
         .cfg = &draft,
         .errbuf = errbuf,
         .errlen = errlen,
     };
-    int line = ini_parse_stream(reader, &st, handler, &st);
-    if (line == -2)
-        return -ENOMEM;
-    if (line > 0 && (!st.failed || line < st.err_line)) {
-        st.failed = false; /* a syntax error inih found before ours: report it instead */
-        st.lineno = line;
-        fail(&st, -EINVAL, "syntax error (expected [section], key = value, or a comment)");
-    }
+    static const struct conf_ops ops = {.key = on_key, .error = on_reader_error};
+    r = conf_parse(path, text, len, &ops, &st);
+    if (r < 0)
+        return r;
     if (st.failed)
         return st.err_code;
     st.lineno = 0;

@@ -1,34 +1,24 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <dirent.h>
 #include <errno.h>
-#include <ini.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "common/cleanup.h"
 #include "common/file-io.h"
+#include "conf/ini-reader.h"
 #include "gate-config.h"
 
 #define CONFIG_MAX_SIZE  (1024 * 1024)
 #define GATE_D_MAX_FILES 1024
 
-/*
- * inih (Debian's build: fixed 200-byte line buffer, no realloc) splits a longer
- * line and parses the rest as a new line. Feeding it through our own reader lets
- * us count lines for messages, refuse overlong lines, and still see the whole
- * line so that no unit named on it is lost.
- */
 struct parse_ctx {
     struct gate_set *g;
     const char *path;
     bool dropin;
-    const char *pos, *end;
-    unsigned line;
-    const char *raw; /* current line as in the file, without '\n' */
-    size_t raw_len;
-    bool overlong;
-    int r; /* first -ENOMEM */
+    const struct conf_line *line; /* the line of the key being handled */
+    int r;                        /* first -ENOMEM */
 };
 
 static void note(struct parse_ctx *c, int r)
@@ -37,40 +27,17 @@ static void note(struct parse_ctx *c, int r)
         c->r = r;
 }
 
-static char *reader(char *str, int num, void *stream)
+/* The reader's errors: recorded, and parsing goes on so every unit named stays gated. */
+static int on_reader_error(void *user, unsigned line, const char *message)
 {
-    struct parse_ctx *c = stream;
-    if (c->pos >= c->end || num < 4)
-        return NULL;
-
-    const char *nl = memchr(c->pos, '\n', (size_t)(c->end - c->pos));
-    const char *eol = nl ? nl : c->end;
-    size_t len = (size_t)(eol - c->pos);
-    size_t content = len > 0 && c->pos[len - 1] == '\r' ? len - 1 : len;
-    size_t max = (size_t)num - 3; /* room for "\r\n" and NUL, the limit attestd applies too */
-
-    c->line++;
-    c->raw = c->pos;
-    c->raw_len = content;
-    c->overlong = content > max;
-    if (c->overlong)
-        note(c, gate_set_add_error(c->g,
-                                   "%s:%u: line longer than %zu characters (split the list "
-                                   "over several 'units' lines)",
-                                   c->path, c->line, max));
-
-    size_t n = c->overlong ? max : content;
-    memcpy(str, c->pos, n);
-    str[n] = '\n';
-    str[n + 1] = '\0';
-    c->pos = nl ? nl + 1 : c->end;
-    return str;
+    struct parse_ctx *c = user;
+    return gate_set_add_error(c->g, "%s", message);
 }
 
 /* The value of an overlong line, taken from the file rather than from inih's cut copy. */
-static void raw_value(const struct parse_ctx *c, const char **ret, size_t *ret_len)
+static void raw_value(const struct conf_line *line, const char **ret, size_t *ret_len)
 {
-    const char *p = c->raw, *end = c->raw + c->raw_len;
+    const char *p = line->text, *end = line->text + line->len;
     while (p < end && *p != '=' && *p != ':')
         p++;
     if (p < end)
@@ -88,11 +55,12 @@ static void raw_value(const struct parse_ctx *c, const char **ret, size_t *ret_l
 static void add_values(struct parse_ctx *c, const char *value, bool strict)
 {
     char where[4096];
-    snprintf(where, sizeof(where), "%s:%u", c->path, c->line);
+    snprintf(where, sizeof(where), "%s:%u", c->path, c->line->number);
     const char *v = value;
     size_t len = strlen(value);
-    if (c->overlong)
-        raw_value(c, &v, &len);
+    /* an overlong line: inih saw its start only, the units are taken from the file */
+    if (c->line->overlong)
+        raw_value(c->line, &v, &len);
     if (strict && len == 0) {
         note(c, gate_set_add_error(c->g, "%s: empty 'units' (gates cannot be removed)", where));
         return;
@@ -102,15 +70,17 @@ static void add_values(struct parse_ctx *c, const char *value, bool strict)
     note(c, gate_set_add_list(c->g, where, v, len, strict));
 }
 
-static int handler(void *user, const char *section, const char *name, const char *value)
+static int on_key(void *user, const struct conf_line *line, const char *section, const char *name,
+                  const char *value)
 {
     struct parse_ctx *c = user;
+    c->line = line;
     bool gate = strcmp(section, "gate") == 0;
 
     /* attestd reads the same file and refuses other spellings: so do we, gating anyway */
     if (!gate && strcasecmp(section, "gate") == 0) {
         note(c, gate_set_add_error(c->g, "%s:%u: section [%s] must be spelled [gate]", c->path,
-                                   c->line, section));
+                                   c->line->number, section));
         gate = true;
     }
 
@@ -118,19 +88,19 @@ static int handler(void *user, const char *section, const char *name, const char
         add_values(c, value, true);
     } else if (gate && strcasecmp(name, "units") == 0) {
         note(c, gate_set_add_error(c->g, "%s:%u: key '%s' must be spelled 'units'", c->path,
-                                   c->line, name));
+                                   c->line->number, name));
         add_values(c, value, true);
     } else if (gate) {
-        note(c,
-             gate_set_add_error(c->g, "%s:%u: unknown key '%s' in [gate]", c->path, c->line, name));
+        note(c, gate_set_add_error(c->g, "%s:%u: unknown key '%s' in [gate]", c->path,
+                                   c->line->number, name));
         add_values(c, value, false);
     } else if (strcasecmp(name, "units") == 0) {
         note(c, gate_set_add_error(c->g, "%s:%u: '%s' outside [gate] (section [%s])", c->path,
-                                   c->line, name, section));
+                                   c->line->number, name, section));
         add_values(c, value, true);
     } else if (c->dropin) {
         note(c, gate_set_add_error(c->g, "%s:%u: only [gate] belongs in a gate.d file, not [%s]",
-                                   c->path, c->line, section));
+                                   c->path, c->line->number, section));
     }
     /* where attestd and the initramfs keep the saved AK context (attestd checks the value) */
     if (!c->dropin && strcmp(section, "paths") == 0 && strcmp(name, "run_dir") == 0 &&
@@ -138,36 +108,24 @@ static int handler(void *user, const char *section, const char *name, const char
         char *d = strdup(value);
         if (!d) {
             note(c, -ENOMEM);
-            return 1;
+            return 0;
         }
         free(c->g->run_dir);
         c->g->run_dir = d;
     }
     /* other sections of attest.conf belong to attestd, which checks them */
-    return 1;
+    return 0;
 }
 
 int gate_config_parse(struct gate_set *g, const char *path, const char *text, size_t len,
                       bool dropin)
 {
-    struct parse_ctx c = {.g = g, .path = path, .dropin = dropin, .pos = text, .end = text + len};
-
-    /* keep parsing: every unit that can still be named stays gated */
-    if (memchr(text, '\0', len)) {
-        int r = gate_set_add_error(g, "%s: contains a NUL byte", path);
-        if (r < 0)
-            return r;
-    }
-
-    int line = ini_parse_stream(reader, &c, handler, &c);
+    struct parse_ctx c = {.g = g, .path = path, .dropin = dropin};
+    static const struct conf_ops ops = {.key = on_key, .error = on_reader_error};
+    int r = conf_parse(path, text, len, &ops, &c);
     if (c.r < 0)
         return c.r;
-    if (line == -2)
-        return -ENOMEM;
-    if (line > 0)
-        return gate_set_add_error(g, "%s:%d: syntax error (expected [Section] or Key=Value)", path,
-                                  line);
-    return 0;
+    return r < 0 ? r : 0;
 }
 
 static int load_file(struct gate_set *g, const char *path, bool dropin, bool must_exist)

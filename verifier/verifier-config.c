@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
-#include <ini.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cleanup.h"
+#include "common/file-io.h"
 #include "common/pcr-selection.h"
+#include "conf/ini-reader.h"
 #include "config.h"
 #include "verifier-config.h"
 
@@ -57,7 +59,7 @@ int config_init(struct verifier_config *c)
     };
     if (set_string(&c->listen, "127.0.0.1:8443") < 0 ||
         set_string(&c->state_dir, VERIFIER_STATEDIR) < 0 ||
-        set_string(&c->pcr_selection, "sha256:0,1,2,3,4,5,6,7,8,9,10") < 0)
+        set_string(&c->pcr_selection, PCRSEL_DEFAULT) < 0)
         return -ENOMEM;
     return 0;
 }
@@ -117,40 +119,50 @@ int config_set(struct verifier_config *c, const char *section, const char *key, 
     return -ENOENT;
 }
 
+#define CONFIG_MAX_SIZE (1024 * 1024)
+
 struct ini_ctx {
     struct verifier_config *c;
     const char *path;
     int error;
 };
 
-static int config_ini_line(void *user, const char *section, const char *name, const char *value)
+static int config_ini_key(void *user, const struct conf_line *line, const char *section,
+                          const char *name, const char *value)
 {
     struct ini_ctx *ctx = user;
     int r = config_set(ctx->c, section, name, value);
+    if (r == -ENOMEM)
+        return r;
     if (r < 0) {
-        fprintf(stderr, "%s: [%s] %s = '%s': %s\n", ctx->path, section, name, value,
-                r == -ENOENT ? "unknown key" : "invalid value");
-        ctx->error = r == -ENOMEM ? r : -EINVAL;
-        return 0;
+        fprintf(stderr, "%s:%u: [%s] %s = '%s': %s\n", ctx->path, line->number, section, name,
+                value, r == -ENOENT ? "unknown key" : "invalid value");
+        ctx->error = -EINVAL;
     }
-    return 1;
+    return 0;
+}
+
+static int config_ini_error(void *user, unsigned line, const char *message)
+{
+    struct ini_ctx *ctx = user;
+    fprintf(stderr, "%s\n", message);
+    ctx->error = -EINVAL;
+    return 0;
 }
 
 int config_load_file(struct verifier_config *c, const char *path)
 {
+    _cleanup_free_ uint8_t *buf = NULL;
+    size_t len;
+    int r = file_read_all(path, CONFIG_MAX_SIZE, &buf, &len);
+    if (r < 0) {
+        fprintf(stderr, "%s: cannot read: %s\n", path, strerror(-r));
+        return r;
+    }
     struct ini_ctx ctx = {.c = c, .path = path};
-    int r = ini_parse(path, config_ini_line, &ctx);
-    if (r == -1) {
-        fprintf(stderr, "%s: cannot open\n", path);
-        return -ENOENT;
-    }
-    if (ctx.error < 0)
-        return ctx.error;
-    if (r != 0) {
-        fprintf(stderr, "%s:%d: syntax error\n", path, r);
-        return -EINVAL;
-    }
-    return 0;
+    static const struct conf_ops ops = {.key = config_ini_key, .error = config_ini_error};
+    r = conf_parse(path, (const char *)buf, len, &ops, &ctx);
+    return r < 0 ? r : ctx.error;
 }
 
 static int default_path(char **dst, const char *dir, const char *name)

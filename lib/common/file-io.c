@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,8 +78,10 @@ static int fsync_parent(const char *path)
     return fsync(dfd) < 0 ? -errno : 0;
 }
 
-int file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode)
+int file_write_atomic_flags(const char *path, const void *buf, size_t len, mode_t mode,
+                            unsigned flags)
 {
+    bool durable = flags & FILE_WRITE_DURABLE;
     _cleanup_free_ char *tmp = NULL;
     if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
         return -ENOMEM;
@@ -90,7 +93,7 @@ int file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode
     int r = fchmod(fd, mode) < 0 ? -errno : 0;
     if (r == 0)
         r = write_all(fd, buf, len);
-    if (r == 0 && fsync(fd) < 0)
+    if (r == 0 && durable && fsync(fd) < 0)
         r = -errno;
     if (close(fd) < 0 && r == 0)
         r = -errno;
@@ -100,5 +103,10 @@ int file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode
         unlink(tmp);
         return r;
     }
-    return fsync_parent(path);
+    return durable ? fsync_parent(path) : 0;
+}
+
+int file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode)
+{
+    return file_write_atomic_flags(path, buf, len, mode, FILE_WRITE_DURABLE);
 }

@@ -16,6 +16,20 @@ int file_read_all(const char *path, size_t max_size, uint8_t **ret_buf, size_t *
 /*
  * Write atomically: temp file in the same directory with the final mode,
  * write, fsync, rename over path, fsync the directory. A reader sees the old
- * or the new content, never a partial one.
+ * or the new content, never a partial one, and after a crash the new content
+ * is on disk. On failure the temp file is removed.
  */
 int file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode);
+
+enum file_write_flags {
+    FILE_WRITE_DURABLE = 1 << 0, /* fsync the file and its directory */
+};
+
+/*
+ * file_write_atomic() with the fsyncs optional: without FILE_WRITE_DURABLE a
+ * reader still never sees a partial file, but a crash may leave the old
+ * content, an empty file or the temp file. For files that are cheap to make
+ * again.
+ */
+int file_write_atomic_flags(const char *path, const void *buf, size_t len, mode_t mode,
+                            unsigned flags);

@@ -12,17 +12,24 @@
 
 #include <cmocka.h>
 
+#include "common/pcr-selection.h"
+#include "conf/ini-reader.h"
 #include "verifier-config.h"
 
-static char *write_file(const char *text)
+static char *write_bytes(const char *text, size_t len)
 {
     static char path[64];
     snprintf(path, sizeof(path), "/tmp/test-config-XXXXXX");
     int fd = mkstemp(path);
     assert_true(fd >= 0);
-    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
     close(fd);
     return path;
+}
+
+static char *write_file(const char *text)
+{
+    return write_bytes(text, strlen(text));
 }
 
 static void test_defaults(void **state)
@@ -32,6 +39,7 @@ static void test_defaults(void **state)
     assert_int_equal(config_set(&c, "server", "state_dir", "/srv/v"), 0);
     assert_int_equal(config_finish(&c), 0);
     assert_string_equal(c.listen, "127.0.0.1:8443");
+    assert_string_equal(c.pcr_selection, PCRSEL_DEFAULT); /* the agent's default too */
     config_done(&c);
     assert_int_equal(config_init(&c), 0); /* the default state directory */
     assert_int_equal(config_finish(&c), 0);
@@ -85,7 +93,27 @@ static void test_refusals(void **state)
         unlink(path);
         config_done(&c);
     }
+    /* lib/conf's reader: a NUL byte, a line inih would have cut in two */
+    static const char nul[] = "[server]\nlisten = 127.0.0.1:1\0:2\n";
     struct verifier_config c;
+    assert_int_equal(config_init(&c), 0);
+    char *path = write_bytes(nul, sizeof(nul) - 1);
+    assert_int_equal(config_load_file(&c, path), -EINVAL);
+    unlink(path);
+    config_done(&c);
+    for (size_t n = CONF_MAX_LINE; n <= CONF_MAX_LINE + 1; n++) {
+        char text[512];
+        int k = snprintf(text, sizeof(text), "[server]\nstate_dir = /%0*d\n",
+                         (int)(n - strlen("state_dir = /")), 0);
+        assert_true(k > 0 && (size_t)k < sizeof(text));
+        assert_int_equal(config_init(&c), 0);
+        path = write_file(text);
+        assert_int_equal(config_load_file(&c, path), n == CONF_MAX_LINE ? 0 : -EINVAL);
+        unlink(path);
+        if (n == CONF_MAX_LINE)
+            assert_int_equal(strlen(c.state_dir), n - strlen("state_dir = "));
+        config_done(&c);
+    }
     assert_int_equal(config_init(&c), 0);
     assert_int_equal(config_load_file(&c, "/nonexistent/verifier.conf"), -ENOENT);
     assert_int_equal(config_set(&c, "attestation", "pcr_selection", "sha256:0-99"), 0);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -46,10 +47,73 @@ static void test_atomic_write_and_read(void **state)
     assert_int_equal(file_read_all(path, 100, &big, &len), -ENOENT);
 }
 
+static size_t count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    size_t n = 0;
+    for (struct dirent *de; (de = readdir(d));)
+        n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+    closedir(d);
+    return n;
+}
+
+static void assert_file_is(const char *path, const char *want, mode_t mode)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, mode);
+    _cleanup_free_ uint8_t *buf = NULL;
+    size_t len;
+    assert_int_equal(file_read_all(path, 1024, &buf, &len), 0);
+    assert_int_equal(len, strlen(want));
+    assert_memory_equal(buf, want, len);
+}
+
+/* Without FILE_WRITE_DURABLE: same mode, content, replacement and cleanup, no fsync. */
+static void test_atomic_not_durable(void **state)
+{
+    char dir[] = "/tmp/attest-fileio.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    _cleanup_free_ char *path = NULL, *sub = NULL, *inner = NULL;
+    assert_true(asprintf(&path, "%s/quote.msg", dir) > 0);
+
+    assert_int_equal(file_write_atomic_flags(path, "first", 5, 0644, 0), 0);
+    assert_file_is(path, "first", 0644);
+    /* an existing file is replaced whole, mode included */
+    assert_int_equal(file_write_atomic_flags(path, "2nd", 3, 0600, 0), 0);
+    assert_file_is(path, "2nd", 0600);
+    assert_int_equal(file_write_atomic_flags(path, "", 0, 0644, 0), 0);
+    assert_file_is(path, "", 0644);
+    assert_int_equal(count_entries(dir), 1); /* no temp file left */
+    unlink(path);
+
+    /* rename fails (a non-empty directory is in the way): the temp file goes */
+    assert_true(asprintf(&sub, "%s/busy", dir) > 0);
+    assert_true(asprintf(&inner, "%s/busy/x", dir) > 0);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    assert_int_equal(file_write_atomic_flags(inner, "x", 1, 0644, 0), 0);
+    int r = file_write_atomic_flags(sub, "data", 4, 0644, 0);
+    assert_true(r == -EISDIR || r == -ENOTEMPTY || r == -EEXIST);
+    assert_int_equal(count_entries(dir), 1);
+    assert_int_equal(count_entries(sub), 1);
+
+    /* no such directory: nothing is created */
+    _cleanup_free_ char *missing = NULL;
+    assert_true(asprintf(&missing, "%s/none/f", dir) > 0);
+    assert_int_equal(file_write_atomic_flags(missing, "x", 1, 0644, 0), -ENOENT);
+    assert_int_equal(count_entries(dir), 1);
+
+    unlink(inner);
+    rmdir(sub);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_atomic_write_and_read),
+        cmocka_unit_test(test_atomic_not_durable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
