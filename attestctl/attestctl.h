@@ -9,12 +9,10 @@
  * Exit codes shared by all groups: 0 success / every check passed; 1 a check
  * failed (named on stdout/stderr); 2 unreadable or invalid input or usage.
  */
-#define ATTESTCTL_EXIT_OK     0
-#define ATTESTCTL_EXIT_FAILED 1
-#define ATTESTCTL_EXIT_USAGE  2
+#include "common/cli.h"
+#include "common/exit-codes.h"
 
-struct attestctl_group {
-    const char *name;
-    const char *summary;
-    int (*run)(int argc, char **argv);
-};
+/* The first three codes of the one table (common/exit-codes.h). */
+#define ATTESTCTL_EXIT_OK     ATTEST_EXIT_OK
+#define ATTESTCTL_EXIT_FAILED ATTEST_EXIT_FAILED
+#define ATTESTCTL_EXIT_USAGE  ATTEST_EXIT_USAGE

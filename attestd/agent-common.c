@@ -37,7 +37,7 @@ void agent_ctx_done(struct agent_ctx *ctx)
     *ctx = (struct agent_ctx){0};
 }
 
-int agent_ctx_init(struct agent_ctx *ctx, const struct agent_opts *o, unsigned need)
+int agent_ctx_init(struct agent_ctx *ctx, const struct cli_common_opts *o, unsigned need)
 {
     *ctx = (struct agent_ctx){.verbose = o->verbose};
     char err[512];
@@ -46,7 +46,7 @@ int agent_ctx_init(struct agent_ctx *ctx, const struct agent_opts *o, unsigned n
         r = agent_config_load(o->config, &ctx->cfg, err, sizeof(err));
     if (r < 0) {
         fprintf(stderr, "attestd: configuration: %s\n", r == -ENOMEM ? "out of memory" : err);
-        return AGENT_EXIT_CONFIG;
+        return ATTEST_EXIT_USAGE;
     }
     ctx->tcti = o->tcti ? o->tcti : ctx->cfg.tcti ? ctx->cfg.tcti : attestd_tcti(NULL);
 
@@ -56,7 +56,7 @@ int agent_ctx_init(struct agent_ctx *ctx, const struct agent_opts *o, unsigned n
             fprintf(stderr, "attestd: configuration: %s: [verifier] public_key '%s': %s\n",
                     ctx->cfg.path, ctx->cfg.verifier_key,
                     r == -EINVAL ? "not a PEM EC P-256 public key" : strerror(-r));
-            return AGENT_EXIT_CONFIG;
+            return ATTEST_EXIT_USAGE;
         }
     }
     if (need & AGENT_NEED_VERIFIER) {
@@ -77,8 +77,13 @@ int agent_ctx_init(struct agent_ctx *ctx, const struct agent_opts *o, unsigned n
         if (r < 0) {
             fprintf(stderr, "attestd: configuration: %s: [verifier] url: %s\n", ctx->cfg.path,
                     r == -ENOMEM ? "out of memory" : err);
-            return AGENT_EXIT_CONFIG;
+            return ATTEST_EXIT_USAGE;
         }
     }
     return 0;
+}
+
+int agent_tpm_exit(int r)
+{
+    return r == ATT_E_WRONG_TPM || r == ATT_E_TPM_CLEARED ? ATTEST_EXIT_WRONG_TPM : ATTEST_EXIT_TPM;
 }

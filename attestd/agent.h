@@ -3,25 +3,17 @@
 
 /*
  * What the agent commands (enroll, attest, watch, status, sign, boot-prepare)
- * share: their exit codes (issue "Runner agent", not the TPM tool codes of
- * attestd.h), the configuration, the pinned verifier key and the HTTP client.
+ * share: the configuration, the pinned verifier key and the HTTP client. Their
+ * exit codes are those of every attestd command (common/exit-codes.h).
  */
 #include <stdbool.h>
 
 #include <openssl/evp.h>
 
 #include "agent-config.h"
+#include "common/cli.h"
+#include "common/exit-codes.h"
 #include "http-retry.h"
-
-#define AGENT_EXIT_PASS        0 /* verified pass (or the command succeeded) */
-#define AGENT_EXIT_REFUSED     1 /* the verifier said no (every failed check printed) */
-#define AGENT_EXIT_UNREACHABLE 2 /* verifier unreachable after the bounded retries */
-#define AGENT_EXIT_LOCAL       3 /* local TPM or identity failure */
-#define AGENT_EXIT_CONFIG      4 /* configuration error (or bad usage) */
-
-#define AGENT_EXIT_CODES_HELP                                                                      \
-    "Exit codes: 0 pass, 1 the verifier said no, 2 verifier unreachable after retries,\n"          \
-    "  3 local TPM or identity failure, 4 configuration error or bad usage.\n"
 
 /* Files in the state directory (beside the AK blobs) and the run directory. */
 #define AGENT_AK_PUB   "ak.pub"      /* TPM2B_PUBLIC, tpm2_createak -u */
@@ -47,19 +39,18 @@ struct agent_ctx {
     bool watchdog; /* attestd watch: ping systemd's watchdog before every attempt */
 };
 
-/* Common options of the agent commands: --config PATH, --tcti T, --verbose. */
-struct agent_opts {
-    const char *config;
-    const char *tcti;
-    bool verbose;
-};
-
 /*
  * Load the configuration and what need asks for. On failure logs once and
- * returns the exit code (AGENT_EXIT_CONFIG); 0 on success.
+ * returns the exit code (ATTEST_EXIT_USAGE); 0 on success.
  */
-int agent_ctx_init(struct agent_ctx *ctx, const struct agent_opts *o, unsigned need);
+int agent_ctx_init(struct agent_ctx *ctx, const struct cli_common_opts *o, unsigned need);
 void agent_ctx_done(struct agent_ctx *ctx);
+
+/*
+ * Exit code of a failed TPM step r (negative): ATTEST_EXIT_WRONG_TPM for the key
+ * of another TPM or a cleared TPM (restarting does not help), else ATTEST_EXIT_TPM.
+ */
+int agent_tpm_exit(int r);
 
 /* "dir/name" (caller frees), NULL on ENOMEM. */
 char *agent_path(const char *dir, const char *name);

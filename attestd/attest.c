@@ -77,8 +77,8 @@ static int check_reply(struct exchange *x, const char *what, int r,
                  *http_client_last_error(x->ctx->http) ? http_client_last_error(x->ctx->http)
                                                        : strerror(-r));
         if (r == -EKEYREJECTED)
-            return AGENT_EXIT_UNREACHABLE; /* TLS verification failed: never retried into */
-        return http_retryable(r, 0) ? STEP_RETRY : AGENT_EXIT_UNREACHABLE;
+            return ATTEST_EXIT_UNREACHABLE; /* TLS verification failed: never retried into */
+        return http_retryable(r, 0) ? STEP_RETRY : ATTEST_EXIT_UNREACHABLE;
     }
     if (resp->status == expected)
         return 0;
@@ -89,15 +89,15 @@ static int check_reply(struct exchange *x, const char *what, int r,
     if (http_retryable(0, resp->status) || resp->status == 410)
         return STEP_RETRY;
     if (resp->status >= 400 && resp->status < 500)
-        return AGENT_EXIT_REFUSED;
-    return AGENT_EXIT_UNREACHABLE;
+        return ATTEST_EXIT_FAILED;
+    return ATTEST_EXIT_UNREACHABLE;
 }
 
 static int get_nonce(struct exchange *x)
 {
     _cleanup_free_ char *body = api_ak_request(x->ak_name);
     if (!body)
-        return AGENT_EXIT_LOCAL;
+        return ATTEST_EXIT_TPM;
     _cleanup_(http_response_done) struct http_response resp = {0};
     int r = http_request(x->ctx->http, "/v1/nonces", body, &resp);
     int e = check_reply(x, "nonce request", r, &resp, 201);
@@ -105,7 +105,7 @@ static int get_nonce(struct exchange *x)
         return e;
     if (api_parse_nonce(resp.body, resp.len, &x->nonce) < 0) {
         snprintf(x->msg, sizeof(x->msg), "nonce request: malformed reply");
-        return AGENT_EXIT_UNREACHABLE;
+        return ATTEST_EXIT_UNREACHABLE;
     }
     return 0;
 }
@@ -150,11 +150,11 @@ static int tpm_side(struct exchange *x, const TPML_PCR_SELECTION *sel)
     if (r < 0) {
         snprintf(x->msg, sizeof(x->msg), "cannot open the TPM '%s': %s", ctx->tcti,
                  att_strerror(r));
-        return AGENT_EXIT_LOCAL;
+        return ATTEST_EXIT_TPM;
     }
     _cleanup_free_ char *ctx_path = agent_path(ctx->cfg.run_dir, AGENT_AK_CTX);
     if (!ctx_path)
-        return AGENT_EXIT_LOCAL;
+        return ATTEST_EXIT_TPM;
     ESYS_TR ak = ESYS_TR_NONE;
     r = ak_dir_load(t, ctx->cfg.state_dir, ctx_path, ek_template(&ctx->cfg), &ak, &x->from_context);
     if (r == 0 && !x->from_context) {
@@ -178,7 +178,7 @@ static int tpm_side(struct exchange *x, const TPML_PCR_SELECTION *sel)
     }
     if (r < 0) {
         snprintf(x->msg, sizeof(x->msg), "TPM: %s", tpm_failure_text(r));
-        return AGENT_EXIT_LOCAL;
+        return agent_tpm_exit(r);
     }
     return 0;
 }
@@ -195,7 +195,7 @@ static int read_optional(struct exchange *x, const char *what, const char *path,
     }
     if (r < 0) {
         snprintf(x->msg, sizeof(x->msg), "%s '%s': %s", what, path, strerror(-r));
-        return AGENT_EXIT_LOCAL;
+        return ATTEST_EXIT_TPM;
     }
     return 0;
 }
@@ -244,7 +244,7 @@ static int post_attestation(struct exchange *x)
     size_t sig_len = 0;
     if (tpm_quote_signature_bytes(&x->quote->signature, sig, sizeof(sig), &sig_len) < 0) {
         snprintf(x->msg, sizeof(x->msg), "cannot marshal the quote signature");
-        return AGENT_EXIT_LOCAL;
+        return ATTEST_EXIT_TPM;
     }
     size_t ima_start;
     uint64_t ima_from;
@@ -256,7 +256,7 @@ static int post_attestation(struct exchange *x)
         ima_len - ima_start, ima_from);
     if (!body) {
         snprintf(x->msg, sizeof(x->msg), "out of memory");
-        return AGENT_EXIT_LOCAL;
+        return ATTEST_EXIT_TPM;
     }
     _cleanup_(http_response_done) struct http_response resp = {0};
     int r = http_request(ctx->http, "/v1/attestations", body, &resp);
@@ -265,7 +265,7 @@ static int post_attestation(struct exchange *x)
         return e;
     if (api_parse_attestation(resp.body, resp.len, &x->reply) < 0) {
         snprintf(x->msg, sizeof(x->msg), "attestation: malformed reply");
-        return AGENT_EXIT_UNREACHABLE;
+        return ATTEST_EXIT_UNREACHABLE;
     }
     return 0;
 }
@@ -279,17 +279,17 @@ static int judge_verdict(struct exchange *x)
         snprintf(x->msg, sizeof(x->msg),
                  "verdict token REFUSED (check '%s' failed): forged, replayed or not ours",
                  check ? check : "malformed");
-        return AGENT_EXIT_REFUSED;
+        return ATTEST_EXIT_FAILED;
     }
     x->verdict_ok = true;
     if (strcmp(x->verdict.status, x->reply.status) != 0 && x->ctx->verbose)
         agent_log("attest", "reply says '%s' but the signed verdict says '%s': the verdict counts",
                   x->reply.status, x->verdict.status);
     if (strcmp(x->verdict.status, "affirming") == 0)
-        return AGENT_EXIT_PASS;
+        return ATTEST_EXIT_OK;
     snprintf(x->msg, sizeof(x->msg), "the verifier refused the attestation (%zu failed check%s)",
              x->verdict.n_failed_checks, x->verdict.n_failed_checks == 1 ? "" : "s");
-    return AGENT_EXIT_REFUSED;
+    return ATTEST_EXIT_FAILED;
 }
 
 /* resetCount of our quote, and whether the run directory's last status quoted the same one. */
@@ -317,7 +317,7 @@ static int attempt(struct exchange *x)
         return e;
     TPML_PCR_SELECTION sel;
     if (pcrsel_parse(x->nonce.pcr_selection, &sel) < 0)
-        return AGENT_EXIT_UNREACHABLE; /* checked by the parser already */
+        return ATTEST_EXIT_UNREACHABLE; /* checked by the parser already */
     e = tpm_side(x, &sel);
     if (e)
         return e;
@@ -352,11 +352,11 @@ static json_t *failed_checks_json(const struct exchange *x)
 static const char *result_name(int e)
 {
     switch (e) {
-    case AGENT_EXIT_PASS:
+    case ATTEST_EXIT_OK:
         return "pass";
-    case AGENT_EXIT_REFUSED:
+    case ATTEST_EXIT_FAILED:
         return "fail";
-    case AGENT_EXIT_UNREACHABLE:
+    case ATTEST_EXIT_UNREACHABLE:
         return "unreachable";
     default:
         return "error";
@@ -370,7 +370,7 @@ static void write_status(struct exchange *x, int e)
                                "time", (json_int_t)time(NULL), "ak_name", x->ak_name);
     if (!s)
         return;
-    if (e != AGENT_EXIT_PASS)
+    if (e != ATTEST_EXIT_OK)
         json_object_set_new(s, "message", json_string(x->msg));
     if (x->verdict_ok) {
         json_object_set_new(s, "verdict_status", json_string(x->verdict.status));
@@ -393,9 +393,9 @@ static void write_status(struct exchange *x, int e)
      * failure removes the previous one. An unreachable verifier leaves it: it expires on its
      * own, and attestd watch decides after its grace period. */
     int r = 0;
-    if (e == AGENT_EXIT_PASS)
+    if (e == ATTEST_EXIT_OK)
         r = status_write_verdict(ctx->cfg.run_dir, x->reply.verdict);
-    else if (e != AGENT_EXIT_UNREACHABLE)
+    else if (e != ATTEST_EXIT_UNREACHABLE)
         r = status_remove_verdict(ctx->cfg.run_dir);
     if (r == 0)
         r = status_write(ctx->cfg.run_dir, s);
@@ -406,7 +406,7 @@ static void write_status(struct exchange *x, int e)
 
 static void report(struct exchange *x, int e)
 {
-    if (e == AGENT_EXIT_PASS) {
+    if (e == ATTEST_EXIT_OK) {
         time_t exp = (time_t)x->verdict.expires_at;
         struct tm tm;
         char when[64] = "?";
@@ -450,11 +450,11 @@ int agent_attest(struct agent_ctx *ctx)
 {
     _cleanup_free_ char *ak_name = NULL;
     if (read_ak_name(ctx, &ak_name) < 0)
-        return AGENT_EXIT_LOCAL;
+        return ATTEST_EXIT_TPM;
     struct exchange x = {.ctx = ctx, .ak_name = ak_name};
     x.quote = calloc(1, sizeof(*x.quote));
     if (!x.quote)
-        return AGENT_EXIT_LOCAL;
+        return ATTEST_EXIT_TPM;
 
     struct backoff b;
     backoff_init(&b, ctx->cfg.retry_initial_ms, ctx->cfg.retry_max_ms, ctx->cfg.retry_total_ms);
@@ -474,7 +474,7 @@ int agent_attest(struct agent_ctx *ctx)
             memcpy(last, x.msg, sizeof(last));
             snprintf(x.msg, sizeof(x.msg), "verifier unreachable for %llu s: %.400s",
                      (unsigned long long)(ctx->cfg.retry_total_ms / 1000), last);
-            e = AGENT_EXIT_UNREACHABLE;
+            e = ATTEST_EXIT_UNREACHABLE;
             break;
         }
     }

@@ -36,7 +36,7 @@ static void usage(FILE *f)
             "          ContextLoad + Quote + PCR_Read.\n"
             "activate  ActivateCredential of a `tpm2_makecredential` file with the AK of DIR\n"
             "          and its EK; print the secret as hex.\n"
-            "\n" ATTESTD_EXIT_CODES_HELP);
+            "\n" ATTEST_EXIT_CODES_HELP);
 }
 
 struct ak_args {
@@ -70,13 +70,13 @@ static int parse_args(int argc, char **argv, struct ak_args *a)
         case 'a':
             if (tpm_ak_alg_from_name(optarg, &a->alg) < 0) {
                 fprintf(stderr, "attestd: --alg must be rsa or ecc\n");
-                return ATTESTD_EXIT_USAGE;
+                return ATTEST_EXIT_USAGE;
             }
             break;
         case 'e':
             if (tpm_ek_template_from_name(optarg, &a->ek) < 0) {
                 fprintf(stderr, "attestd: --ek must be L-1, L-2 or H-3\n");
-                return ATTESTD_EXIT_USAGE;
+                return ATTEST_EXIT_USAGE;
             }
             break;
         case 'C':
@@ -99,12 +99,12 @@ static int parse_args(int argc, char **argv, struct ak_args *a)
             return -1;
         default:
             usage(stderr);
-            return ATTESTD_EXIT_USAGE;
+            return ATTEST_EXIT_USAGE;
         }
     }
     if (optind != argc || !a->dir) {
         fprintf(stderr, "attestd: --dir is required\n");
-        return ATTESTD_EXIT_USAGE;
+        return ATTEST_EXIT_USAGE;
     }
     return 0;
 }
@@ -122,7 +122,7 @@ static int ak_create(const struct ak_args *a)
     if (!a->force && ak_dir_has_ak(a->dir)) {
         fprintf(stderr, "attestd: ak create: '%s' already holds an AK (--force replaces it)\n",
                 a->dir);
-        return ATTESTD_EXIT_USAGE;
+        return ATTEST_EXIT_USAGE;
     }
     _cleanup_tpm_ struct tpm_ctx *t = NULL;
     int e = open_tpm(a, &t);
@@ -142,7 +142,7 @@ static int ak_create(const struct ak_args *a)
            : c.ek_cert_written ? "from file"
                                : "none",
            tpm_command_count(t) - tpm_command_retries(t), tpm_command_retries(t));
-    return ATTESTD_EXIT_OK;
+    return ATTEST_EXIT_OK;
 }
 
 static int ak_load(const struct ak_args *a)
@@ -164,14 +164,14 @@ static int ak_load(const struct ak_args *a)
     if (r < 0)
         return attestd_fail(r, "ak load");
     printf("saved context: %s\n", path);
-    return ATTESTD_EXIT_OK;
+    return ATTEST_EXIT_OK;
 }
 
 static int ak_activate(const struct ak_args *a)
 {
     if (!a->credential) {
         fprintf(stderr, "attestd: --credential is required\n");
-        return ATTESTD_EXIT_USAGE;
+        return ATTEST_EXIT_USAGE;
     }
     TPM2B_ID_OBJECT blob;
     TPM2B_ENCRYPTED_SECRET secret;
@@ -207,19 +207,19 @@ static int ak_activate(const struct ak_args *a)
         return attestd_fail(-ENOMEM, "ak activate");
     printf("%s\n", hex);
     OPENSSL_cleanse(hex, strlen(hex));
-    return ATTESTD_EXIT_OK;
+    return ATTEST_EXIT_OK;
 }
 
 int attestd_ak(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? ATTESTD_EXIT_USAGE : ATTESTD_EXIT_OK;
+        return argc < 2 ? ATTEST_EXIT_USAGE : ATTEST_EXIT_OK;
     }
     struct ak_args a;
     int e = parse_args(argc - 1, argv + 1, &a);
     if (e)
-        return e < 0 ? ATTESTD_EXIT_OK : e;
+        return e < 0 ? ATTEST_EXIT_OK : e;
     if (strcmp(argv[1], "create") == 0)
         return ak_create(&a);
     if (strcmp(argv[1], "load") == 0)
@@ -228,5 +228,5 @@ int attestd_ak(int argc, char **argv)
         return ak_activate(&a);
     fprintf(stderr, "attestd: unknown ak command '%s'\n", argv[1]);
     usage(stderr);
-    return ATTESTD_EXIT_USAGE;
+    return ATTEST_EXIT_USAGE;
 }

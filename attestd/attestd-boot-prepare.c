@@ -17,7 +17,6 @@
 #include <jansson.h>
 #include <openssl/x509.h>
 
-#include "agent-opts.h"
 #include "agent.h"
 #include "attestd-commands.h"
 #include "common/cleanup.h"
@@ -118,17 +117,17 @@ static int prepare(struct agent_ctx *ctx)
     _cleanup_free_ char *fp = NULL, *ak_name = NULL;
     _cleanup_free_ char *ctx_path = agent_path(ctx->cfg.run_dir, AGENT_AK_CTX);
     if (!ctx_path)
-        return AGENT_EXIT_LOCAL;
+        return ATTEST_EXIT_TPM;
     int r = check_enrolled_ek(dir, &fp);
     if (r < 0)
-        return AGENT_EXIT_LOCAL;
+        return ATTEST_EXIT_TPM;
 
     _cleanup_tpm_ struct tpm_ctx *t = NULL;
     r = tpm_open(ctx->tcti, &t);
     if (r < 0) {
         printf("attestd: TPM identity check FAILED: cannot open the TPM '%s': %s\n", ctx->tcti,
                att_strerror(r));
-        return AGENT_EXIT_LOCAL;
+        return ATTEST_EXIT_TPM;
     }
     enum tpm_ek_template tpl = TPM_EK_L1;
     (void)tpm_ek_template_from_name(agent_ek_template_name(ctx->cfg.ek_template), &tpl);
@@ -141,7 +140,7 @@ static int prepare(struct agent_ctx *ctx)
                                       "not its own (TPM swapped or cleared)"
                                     : att_strerror(r));
         attestd_log_commands(t, "boot-prepare");
-        return AGENT_EXIT_LOCAL;
+        return agent_tpm_exit(r);
     }
     r = check_ak_name(t, dir, ak, &ak_name);
     if (r == 0 && mkdir(ctx->cfg.run_dir, 0755) < 0 && errno != EEXIST)
@@ -155,12 +154,12 @@ static int prepare(struct agent_ctx *ctx)
     if (r < 0) {
         if (r != ATT_E_WRONG_TPM)
             printf("attestd: TPM identity check FAILED: %s\n", att_strerror(r));
-        return AGENT_EXIT_LOCAL;
+        return agent_tpm_exit(r);
     }
     printf("attestd: TPM identity verified: enrolled EK %.16s..., AK %s loaded, context saved to "
            "%s\n",
            fp, ak_name, ctx_path);
-    return AGENT_EXIT_PASS;
+    return ATTEST_EXIT_OK;
 }
 
 static void usage(FILE *f)
@@ -169,22 +168,23 @@ static void usage(FILE *f)
                "\n"
                "In the initramfs: load the AK under the EK, check that the EK is the enrolled\n"
                "one and the AK the stored one, and save the AK context to the run directory.\n"
-               "Needs no network. Prints one line; exit 3 on a swapped or cleared TPM.\n"
-               "\n" AGENT_EXIT_CODES_HELP);
+               "Needs no network. Prints one line; exit 4 on a swapped or cleared TPM.\n"
+               "\n" ATTEST_EXIT_CODES_HELP);
 }
 
 int attestd_boot_prepare(int argc, char **argv)
 {
-    static const struct option opts[] = {AGENT_COMMON_OPTIONS, {0}};
-    struct agent_opts ao = {0};
-    for (int c; (c = getopt_long(argc, argv, "hv", opts, NULL)) != -1;) {
-        switch (c) {
-            AGENT_COMMON_CASES(ao, usage);
-        }
-    }
-    if (optind != argc) {
+    struct cli_common_opts ao = {0};
+    switch (cli_parse_options(argc, argv, CLI_OPT_CONFIG | CLI_OPT_TCTI | CLI_OPT_VERBOSE, &ao,
+                              NULL, 0)) {
+    case CLI_PARSE_HELP:
+        usage(stdout);
+        return ATTEST_EXIT_OK;
+    case CLI_PARSE_USAGE:
         usage(stderr);
-        return AGENT_EXIT_CONFIG;
+        return ATTEST_EXIT_USAGE;
+    case CLI_PARSE_OK:
+        break;
     }
     _cleanup_(agent_ctx_done) struct agent_ctx ctx;
     int e = agent_ctx_init(&ctx, &ao, 0);

@@ -6,7 +6,6 @@
  * and touches nothing (neither the TPM nor the verifier).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,13 +62,13 @@ static int read_machine_id(struct enroll *e)
     int r = file_read_all(path, 64, &buf, &len);
     if (r < 0) {
         agent_log("enroll", "cannot read the machine id '%s': %s", path, strerror(-r));
-        return AGENT_EXIT_LOCAL;
+        return ATTEST_EXIT_TPM;
     }
     while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
         len--;
     if (len != 32 || strspn((const char *)buf, "0123456789abcdef") < 32) {
         agent_log("enroll", "'%s' holds no machine id (32 lowercase hex characters)", path);
-        return AGENT_EXIT_LOCAL;
+        return ATTEST_EXIT_TPM;
     }
     memcpy(e->machine_id, buf, 32);
     if (gethostname(e->hostname, sizeof(e->hostname) - 1) < 0)
@@ -160,7 +159,7 @@ static int check_reply(const char *what, struct agent_ctx *ctx, int r,
         agent_log("enroll", "%s: verifier unreachable: %s", what,
                   *http_client_last_error(ctx->http) ? http_client_last_error(ctx->http)
                                                      : strerror(-r));
-        return AGENT_EXIT_UNREACHABLE;
+        return ATTEST_EXIT_UNREACHABLE;
     }
     if (resp->status == expected)
         return 0;
@@ -169,7 +168,7 @@ static int check_reply(const char *what, struct agent_ctx *ctx, int r,
               resp->status == 409 ? " (this machine id is enrolled with another EK: hardware "
                                     "swap? an operator must reset it)"
                                   : "");
-    return resp->status >= 400 && resp->status < 500 ? AGENT_EXIT_REFUSED : AGENT_EXIT_UNREACHABLE;
+    return resp->status >= 400 && resp->status < 500 ? ATTEST_EXIT_FAILED : ATTEST_EXIT_UNREACHABLE;
 }
 
 static int post_enrollment(struct enroll *e)
@@ -178,7 +177,7 @@ static int post_enrollment(struct enroll *e)
         api_enrollment_request(e->ek_pub, e->ek_pub_len, e->ek_cert, e->ek_cert_len, e->ak_pub,
                                e->ak_pub_len, e->machine_id, e->hostname);
     if (!body)
-        return AGENT_EXIT_LOCAL;
+        return ATTEST_EXIT_TPM;
     _cleanup_(http_response_done) struct http_response resp = {0};
     int r = http_call(e->ctx->http, &e->ctx->retry, "/v1/enrollments", body, &resp);
     int x = check_reply("enrollment", e->ctx, r, &resp, 201);
@@ -186,7 +185,7 @@ static int post_enrollment(struct enroll *e)
         return x;
     if (api_parse_enrollment(resp.body, resp.len, &e->challenge) < 0) {
         agent_log("enroll", "enrollment: malformed reply");
-        return AGENT_EXIT_UNREACHABLE;
+        return ATTEST_EXIT_UNREACHABLE;
     }
     return 0;
 }
@@ -215,7 +214,7 @@ static int activate(struct enroll *e, struct tpm_ctx *t, TPM2B_DIGEST *secret)
     int r = unmarshal_challenge(&e->challenge, &blob, &enc);
     if (r < 0) {
         agent_log("enroll", "enrollment: malformed credential in the reply");
-        return AGENT_EXIT_UNREACHABLE;
+        return ATTEST_EXIT_UNREACHABLE;
     }
     enum tpm_ek_template tpl = TPM_EK_L1;
     (void)tpm_ek_template_from_name(agent_ek_template_name(e->ctx->cfg.ek_template), &tpl);
@@ -231,7 +230,7 @@ static int activate(struct enroll *e, struct tpm_ctx *t, TPM2B_DIGEST *secret)
     attestd_log_commands(t, "enroll");
     if (r < 0) {
         agent_log("enroll", "ActivateCredential: %s", att_strerror(r));
-        return AGENT_EXIT_LOCAL;
+        return ATTEST_EXIT_TPM;
     }
     return 0;
 }
@@ -241,7 +240,7 @@ static int post_activation(struct enroll *e, const TPM2B_DIGEST *secret)
     _cleanup_free_ char *body = api_activate_request(secret->buffer, secret->size);
     _cleanup_free_ char *path = NULL;
     if (!body || asprintf(&path, "/v1/enrollments/%s/activate", e->challenge.enrollment_id) < 0)
-        return AGENT_EXIT_LOCAL;
+        return ATTEST_EXIT_TPM;
     _cleanup_(http_response_done) struct http_response resp = {0};
     int r = http_call(e->ctx->http, &e->ctx->retry, path, body, &resp);
     int x = check_reply("activation", e->ctx, r, &resp, 200);
@@ -249,12 +248,12 @@ static int post_activation(struct enroll *e, const TPM2B_DIGEST *secret)
         return x;
     if (api_parse_activation(resp.body, resp.len, &e->result) < 0) {
         agent_log("enroll", "activation: malformed reply");
-        return AGENT_EXIT_UNREACHABLE;
+        return ATTEST_EXIT_UNREACHABLE;
     }
     if (strcmp(e->result.ak_name, e->ak_name) != 0) {
         agent_log("enroll", "activation: the verifier names AK %s, ours is %s", e->result.ak_name,
                   e->ak_name);
-        return AGENT_EXIT_REFUSED;
+        return ATTEST_EXIT_FAILED;
     }
     return 0;
 }
@@ -297,10 +296,10 @@ static int run_enroll(struct agent_ctx *ctx)
     if (r < 0) {
         agent_log("enroll", "'%s/%s' is unreadable: remove it to enroll again", ctx->cfg.state_dir,
                   AGENT_ENROLLED);
-        return AGENT_EXIT_LOCAL;
+        return ATTEST_EXIT_TPM;
     }
     if (r > 0)
-        return AGENT_EXIT_PASS;
+        return ATTEST_EXIT_OK;
 
     _cleanup_(enroll_done) struct enroll e = {.ctx = ctx};
     int x = read_machine_id(&e);
@@ -314,7 +313,7 @@ static int run_enroll(struct agent_ctx *ctx)
         r = read_state(&e);
     if (r < 0) {
         agent_log("enroll", "EK/AK: %s", att_strerror(r));
-        return AGENT_EXIT_LOCAL;
+        return ATTEST_EXIT_TPM;
     }
     x = post_enrollment(&e);
     if (x)
@@ -330,12 +329,12 @@ static int run_enroll(struct agent_ctx *ctx)
     if (r < 0) {
         agent_log("enroll", "cannot record the enrollment in '%s': %s", ctx->cfg.state_dir,
                   strerror(-r));
-        return AGENT_EXIT_LOCAL;
+        return ATTEST_EXIT_TPM;
     }
     printf("enrolled%s\nmachine id:     %s\nEK fingerprint: %s\nAK name:        %s\n",
            strcmp(e.result.status, "enrolled") == 0 ? "" : " (pending operator approval)",
            e.machine_id, e.ek_fingerprint, e.ak_name);
-    return AGENT_EXIT_PASS;
+    return ATTEST_EXIT_OK;
 }
 
 static void usage(FILE *f)
@@ -347,41 +346,22 @@ static void usage(FILE *f)
                "and record the enrollment. Prints the machine id, the EK fingerprint (SHA-256\n"
                "of its DER public key) and the AK name. A second run on an enrolled machine\n"
                "says so and changes nothing.\n"
-               "\n" AGENT_EXIT_CODES_HELP);
+               "\n" ATTEST_EXIT_CODES_HELP);
 }
 
 int attestd_enroll(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"tcti", required_argument, NULL, 'T'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
-    };
-    struct agent_opts ao = {0};
-    for (int c; (c = getopt_long(argc, argv, "hv", opts, NULL)) != -1;) {
-        switch (c) {
-        case 'c':
-            ao.config = optarg;
-            break;
-        case 'T':
-            ao.tcti = optarg;
-            break;
-        case 'v':
-            ao.verbose = true;
-            break;
-        case 'h':
-            usage(stdout);
-            return AGENT_EXIT_PASS;
-        default:
-            usage(stderr);
-            return AGENT_EXIT_CONFIG;
-        }
-    }
-    if (optind != argc) {
+    struct cli_common_opts ao = {0};
+    switch (cli_parse_options(argc, argv, CLI_OPT_CONFIG | CLI_OPT_TCTI | CLI_OPT_VERBOSE, &ao,
+                              NULL, 0)) {
+    case CLI_PARSE_HELP:
+        usage(stdout);
+        return ATTEST_EXIT_OK;
+    case CLI_PARSE_USAGE:
         usage(stderr);
-        return AGENT_EXIT_CONFIG;
+        return ATTEST_EXIT_USAGE;
+    case CLI_PARSE_OK:
+        break;
     }
     _cleanup_(agent_ctx_done) struct agent_ctx ctx;
     int e = agent_ctx_init(&ctx, &ao, AGENT_NEED_VERIFIER);

@@ -32,7 +32,7 @@ static void usage(FILE *f)
                "(--context FILE, default DIR/ak.ctx, when usable) or from its blobs. Writes\n"
                "OUTDIR/quote.msg (TPMS_ATTEST), quote.sig (TPMT_SIGNATURE) and quote.pcrs\n"
                "(the `tpm2_quote -o` layout), as `tpm2_checkquote -m -s -f` reads them.\n"
-               "\n" ATTESTD_EXIT_CODES_HELP);
+               "\n" ATTEST_EXIT_CODES_HELP);
 }
 
 struct quote_args {
@@ -73,12 +73,12 @@ static int parse_args(int argc, char **argv, struct quote_args *a)
             return -1;
         default:
             usage(stderr);
-            return ATTESTD_EXIT_USAGE;
+            return ATTEST_EXIT_USAGE;
         }
     }
     if (optind != argc || !a->dir || !a->nonce || !a->out) {
         fprintf(stderr, "attestd: quote needs --dir, --nonce and --out\n");
-        return ATTESTD_EXIT_USAGE;
+        return ATTEST_EXIT_USAGE;
     }
     return 0;
 }
@@ -122,19 +122,19 @@ int attestd_quote(int argc, char **argv)
     struct quote_args a;
     int e = parse_args(argc, argv, &a);
     if (e)
-        return e < 0 ? ATTESTD_EXIT_OK : e;
+        return e < 0 ? ATTEST_EXIT_OK : e;
 
     TPML_PCR_SELECTION sel;
     if (pcrsel_parse(a.pcrs, &sel) < 0) {
         fprintf(stderr, "attestd: invalid PCR selection '%s'\n", a.pcrs);
-        return ATTESTD_EXIT_USAGE;
+        return ATTEST_EXIT_USAGE;
     }
     _cleanup_free_ uint8_t *nonce = NULL;
     size_t nonce_len = 0;
     if (hex_decode(a.nonce, &nonce, &nonce_len) < 0 || nonce_len == 0 ||
         nonce_len > sizeof(TPMU_HA)) {
         fprintf(stderr, "attestd: --nonce must be 1-64 bytes of hex\n");
-        return ATTESTD_EXIT_USAGE;
+        return ATTEST_EXIT_USAGE;
     }
 
     _cleanup_tpm_ struct tpm_ctx *t = NULL;
@@ -159,17 +159,17 @@ int attestd_quote(int argc, char **argv)
                 "attestd: quote: PCRs kept changing between Quote and PCR_Read (%d "
                 "attempts)\n",
                 TPM_QUOTE_ATTEMPTS);
-        return ATTESTD_EXIT_FAILED;
+        return ATTEST_EXIT_FAILED;
     }
     if (r == -EOPNOTSUPP) {
         fprintf(stderr, "attestd: quote: the TPM has no PCR bank or PCR selected by '%s'\n",
                 a.pcrs);
-        return ATTESTD_EXIT_USAGE;
+        return ATTEST_EXIT_USAGE;
     }
     if (r < 0)
         return attestd_fail(r, "quote");
     printf("quoted %s with the AK from its %s (%zu TPM commands, +%zu resent on TPM RETRY)\n",
            a.pcrs, from_context ? "saved context" : "blobs",
            tpm_command_count(t) - tpm_command_retries(t), tpm_command_retries(t));
-    return ATTESTD_EXIT_OK;
+    return ATTEST_EXIT_OK;
 }

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* attestd status [--json]: what the last attestation says (the run directory's status file). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,39 +76,23 @@ static void usage(FILE *f)
     fprintf(f, "Usage: attestd status [--json] [--config PATH]\n\n"
                "Show the last attestation result (status file in the run directory).\n"
                "Exit 0 when it is a verified pass whose verdict has not expired, else 1;\n"
-               "4 on a configuration error.\n");
+               "2 on a configuration error.\n\n" ATTEST_EXIT_CODES_HELP);
 }
 
 int attestd_status(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"config", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
-    };
-    struct agent_opts ao = {0};
+    struct cli_common_opts ao = {0};
     bool as_json = false;
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0) {
-        switch (c) {
-        case 'j':
-            as_json = true;
-            break;
-        case 'c':
-            ao.config = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return AGENT_EXIT_PASS;
-        default:
-            usage(stderr);
-            return AGENT_EXIT_CONFIG;
-        }
-    }
-    if (optind != argc) {
+    const struct cli_option own[] = {{"json", NULL, &as_json}};
+    switch (cli_parse_options(argc, argv, CLI_OPT_CONFIG, &ao, own, 1)) {
+    case CLI_PARSE_HELP:
+        usage(stdout);
+        return ATTEST_EXIT_OK;
+    case CLI_PARSE_USAGE:
         usage(stderr);
-        return AGENT_EXIT_CONFIG;
+        return ATTEST_EXIT_USAGE;
+    case CLI_PARSE_OK:
+        break;
     }
     _cleanup_(agent_ctx_done) struct agent_ctx ctx;
     int r = agent_ctx_init(&ctx, &ao, 0);
@@ -124,7 +107,7 @@ int attestd_status(int argc, char **argv)
         else
             printf("No attestation result yet (%s/%s: %s)\n", ctx.cfg.run_dir, AGENT_STATUS,
                    r == -EBADMSG ? "malformed" : strerror(-r));
-        return AGENT_EXIT_REFUSED;
+        return ATTEST_EXIT_FAILED;
     }
     time_t now = time(NULL);
     if (as_json) {
@@ -139,5 +122,5 @@ int attestd_status(int argc, char **argv)
     json_t *exp = json_object_get(s, "expires_at");
     bool valid = result && strcmp(result, "pass") == 0 && json_is_integer(exp) &&
                  json_integer_value(exp) > (json_int_t)now;
-    return valid ? AGENT_EXIT_PASS : AGENT_EXIT_REFUSED;
+    return valid ? ATTEST_EXIT_OK : ATTEST_EXIT_FAILED;
 }

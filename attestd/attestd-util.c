@@ -11,22 +11,22 @@ int attestd_exit_code(int r)
 {
     switch (r) {
     case 0:
-        return ATTESTD_EXIT_OK;
+        return ATTEST_EXIT_OK;
     case ATT_E_NO_TPM:
-        return ATTESTD_EXIT_NO_TPM;
+        return ATTEST_EXIT_TPM;
     case ATT_E_WRONG_TPM:
     case ATT_E_TPM_CLEARED:
-        return ATTESTD_EXIT_WRONG_TPM;
+        return ATTEST_EXIT_WRONG_TPM;
     case ATT_E_TPM_LOCKOUT:
-        return ATTESTD_EXIT_LOCKOUT;
+        return ATTEST_EXIT_LOCKOUT;
     case ATT_E_BADMSG:
     case -EINVAL:
     case -ENOENT:
     case -EACCES:
     case -EFBIG:
-        return ATTESTD_EXIT_USAGE;
+        return ATTEST_EXIT_USAGE;
     default:
-        return ATTESTD_EXIT_FAILED;
+        return ATTEST_EXIT_FAILED;
     }
 }
 

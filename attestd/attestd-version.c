@@ -7,5 +7,5 @@
 int attestd_version(int argc, char **argv)
 {
     printf("attestd %s\n", PACKAGE_VERSION);
-    return ATTESTD_EXIT_OK;
+    return ATTEST_EXIT_OK;
 }

@@ -17,7 +17,6 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
 
-#include "agent-opts.h"
 #include "agent.h"
 #include "attest.h"
 #include "attestd-commands.h"
@@ -110,7 +109,7 @@ static int run(struct watch *w)
             sd_notify(0, "WATCHDOG=1");
         int e = agent_attest(&w->ctx);
         switch (e) {
-        case AGENT_EXIT_PASS:
+        case ATTEST_EXIT_OK:
             last_good = now_monotonic_ms();
             retry = cfg->retry_initial_ms;
             sd_notifyf(0, "%sSTATUS=attestation passed; next in %llu s",
@@ -118,7 +117,7 @@ static int run(struct watch *w)
             w->ready = true;
             wait_pinging(w, cfg->interval_ms);
             break;
-        case AGENT_EXIT_UNREACHABLE:
+        case ATTEST_EXIT_UNREACHABLE:
             if (now_monotonic_ms() - last_good > cfg->grace_ms)
                 return fail_closed(w, e, "verifier unreachable past the grace period");
             sd_notifyf(0, "STATUS=verifier unreachable; retrying in %llu s",
@@ -126,10 +125,10 @@ static int run(struct watch *w)
             wait_pinging(w, retry);
             retry = retry * 2 > cfg->retry_max_ms ? cfg->retry_max_ms : retry * 2;
             break;
-        case AGENT_EXIT_CONFIG:
+        case ATTEST_EXIT_USAGE:
             return e;
         default:
-            return fail_closed(w, e, e == AGENT_EXIT_REFUSED ? "refused" : "local TPM failure");
+            return fail_closed(w, e, e == ATTEST_EXIT_FAILED ? "refused" : "local TPM failure");
         }
     }
 }
@@ -143,31 +142,24 @@ static void usage(FILE *f)
                "TPM failure, or when the verifier stays unreachable past [attest] grace, stop\n"
                "--unit (default " DEFAULT_UNIT ") over D-Bus and exit non-zero.\n"
                "--user: the unit is in the user manager (session bus).\n"
-               "\n" AGENT_EXIT_CODES_HELP);
+               "\n" ATTEST_EXIT_CODES_HELP);
 }
 
 int attestd_watch(int argc, char **argv)
 {
-    static const struct option opts[] = {AGENT_COMMON_OPTIONS,
-                                         {"unit", required_argument, NULL, 'u'},
-                                         {"user", no_argument, NULL, 'U'},
-                                         {0}};
-    struct agent_opts ao = {0};
+    struct cli_common_opts ao = {0};
     _cleanup_(watch_done) struct watch w = {.unit = DEFAULT_UNIT};
-    for (int c; (c = getopt_long(argc, argv, "hv", opts, NULL)) != -1;) {
-        switch (c) {
-        case 'u':
-            w.unit = optarg;
-            break;
-        case 'U':
-            w.user_bus = true;
-            break;
-            AGENT_COMMON_CASES(ao, usage);
-        }
-    }
-    if (optind != argc) {
+    const struct cli_option own[] = {{"unit", &w.unit, NULL}, {"user", NULL, &w.user_bus}};
+    switch (cli_parse_options(argc, argv, CLI_OPT_CONFIG | CLI_OPT_TCTI | CLI_OPT_VERBOSE, &ao, own,
+                              2)) {
+    case CLI_PARSE_HELP:
+        usage(stdout);
+        return ATTEST_EXIT_OK;
+    case CLI_PARSE_USAGE:
         usage(stderr);
-        return AGENT_EXIT_CONFIG;
+        return ATTEST_EXIT_USAGE;
+    case CLI_PARSE_OK:
+        break;
     }
     int e = agent_ctx_init(&w.ctx, &ao, AGENT_NEED_VERIFIER | AGENT_NEED_KEY);
     if (e)
