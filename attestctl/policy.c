@@ -4,9 +4,11 @@
  *   policy ima generate LIST        policy JSON from a binary or ascii IMA list
  *   policy ima check POLICY LIST    evaluate every entry of a binary list
  *   policy boot check POLICY LOG    evaluate a firmware event log
- * check prints one line per violation ("violation CHECK SUBJECT DIGEST|- REASON",
- * tab-separated), then "checked=N violations=N dropped=N"; exit 0 when the
- * policy holds, 1 when it does not, 2 on unreadable input.
+ * check prints a first line saying no quote bounds it (offline, every PCR the
+ * log or list replays is taken as quoted, where the verifier judges only the
+ * PCRs it quoted), one line per violation ("violation CHECK SUBJECT
+ * DIGEST|- REASON", tab-separated), then "checked=N violations=N dropped=N";
+ * exit 0 when the policy holds, 1 when it does not, 2 on unreadable input.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,8 +32,12 @@ static void usage(FILE *f)
                "       attestctl policy boot check POLICY.json EVENTLOG\n");
 }
 
+/* Offline there is no quote: say so, the verifier's verdict may differ on unquoted PCRs. */
+#define NO_QUOTE_NOTE "# no quote bounds this check: every PCR the log replays is taken as quoted\n"
+
 static int print_result(const struct policy_result *r)
 {
+    fputs(NO_QUOTE_NOTE, stdout);
     for (size_t i = 0; i < r->n; i++)
         printf("violation\t%s\t%s\t%s\t%s\n", r->items[i].check, r->items[i].subject,
                r->items[i].digest ? r->items[i].digest : "-", r->items[i].reason);
@@ -108,7 +114,7 @@ static int ima_check(const char *policy_path, const char *path)
     _cleanup_free_ struct policy_result *r = calloc(1, sizeof(*r));
     if (!r)
         return ATTESTCTL_EXIT_USAGE;
-    int k = policy_ima_evaluate(p, l, 0, l->n_entries, r);
+    int k = policy_ima_evaluate(p, l, 0, 0, l->n_entries, POLICY_ALL_PCRS, r);
     int rc = k < 0 ? ATTESTCTL_EXIT_USAGE : print_result(r);
     policy_result_done(r);
     return rc;
@@ -141,7 +147,7 @@ static int boot_check(const char *policy_path, const char *path)
         fprintf(stderr, "attestctl: '%s': cannot replay the event log\n", path);
         return ATTESTCTL_EXIT_USAGE;
     }
-    int k = policy_boot_evaluate(p, log, replay, &facts, r);
+    int k = policy_boot_evaluate(p, log, replay, &facts, POLICY_ALL_PCRS, r);
     int rc = k < 0 ? ATTESTCTL_EXIT_USAGE : print_result(r);
     eventlog_facts_done(&facts);
     policy_result_done(r);

@@ -5,6 +5,10 @@
 
 #include "api/json-check.h"
 #include "common/cleanup.h"
+#include "common/pcr-selection.h"
+#include "common/tpm-alg.h"
+#include "policy/policy-boot.h"
+#include "policy/policy-ima.h"
 #include "requests.h"
 #include "verifier.h"
 
@@ -164,6 +168,49 @@ void api_admin_machine_action(void *userdata, const struct http_request *req,
     http_reply_json(rep, 200, json_pack("{s:s, s:s}", "machine_id", id, "done", action));
 }
 
+/* The lowest PCR of mask that sel lacks in bank (any bank when bank is 0); -1 for none. */
+static int unquoted_pcr(const TPML_PCR_SELECTION *sel, TPM2_ALG_ID bank, uint32_t mask)
+{
+    uint32_t quoted = bank ? pcrsel_bank_mask(sel, bank) : pcrsel_mask(sel);
+    uint32_t missing = mask & ~quoted;
+    return missing ? __builtin_ctz(missing) : -1;
+}
+
+/*
+ * A policy is stored only when the engine reads it and every PCR it names is
+ * quoted: a rule on a PCR outside the selection would be judged from log
+ * content no quote binds (the evaluation fails it too, for policies stored
+ * before). 400 naming the member or the PCR otherwise.
+ */
+static bool policy_acceptable(struct verifier *v, const struct policy_request *p,
+                              struct http_reply *rep)
+{
+    _cleanup_free_ char *err = NULL;
+    _cleanup_(policy_boot_freep) struct policy_boot *pb = NULL;
+    _cleanup_(policy_ima_freep) struct policy_ima *pi = NULL;
+    bool boot = strcmp(p->kind, "boot") == 0;
+    int r = boot ? policy_boot_parse(p->policy, strlen(p->policy), &pb, &err)
+                 : policy_ima_parse(p->policy, strlen(p->policy), &pi, &err);
+    if (r == -ENOMEM) {
+        http_reply_error(rep, 500, NULL, "out of memory");
+        return false;
+    }
+    if (r < 0) {
+        http_reply_error(rep, 400, "policy", "invalid %s policy: %s", p->kind, err ? err : "?");
+        return false;
+    }
+    TPM2_ALG_ID bank = boot ? policy_boot_bank(pb) : 0;
+    int pcr = unquoted_pcr(&v->pcr_selection, bank,
+                           boot ? policy_boot_pcrs(pb) : policy_ima_pcrs(pi));
+    if (pcr < 0)
+        return true;
+    http_reply_error(rep, 400, "policy",
+                     "the policy reads PCR %d%s%s, not in the verifier's pcr_selection %s", pcr,
+                     boot ? " of bank " : "", boot ? tpm_alg_hash_name(bank) : "",
+                     v->pcr_selection_text);
+    return false;
+}
+
 void api_admin_policy(void *userdata, const struct http_request *req, struct http_reply *rep)
 {
     struct verifier *v = userdata;
@@ -176,7 +223,10 @@ void api_admin_policy(void *userdata, const struct http_request *req, struct htt
         reply_request_error(rep, r, &e);
         return;
     }
-    /* The document's own schema is the policy engine's: it is read when applied. */
+    if (!policy_acceptable(v, &p, rep)) {
+        policy_request_done(&p);
+        return;
+    }
     r = v->storage->ops->set_policy(v->storage, p.scope, p.name, p.kind, p.policy);
     if (r < 0) {
         policy_request_done(&p);

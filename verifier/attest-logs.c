@@ -13,6 +13,7 @@
 #include "attest-logs.h"
 #include "attest-result.h"
 #include "common/cleanup.h"
+#include "common/pcr-selection.h"
 #include "log/eventlog.h"
 #include "log/ima.h"
 #include "policy/policy-boot.h"
@@ -113,7 +114,8 @@ static void check_event_log(struct verifier *v, const struct attest_request *r,
     struct eventlog_facts facts = {0};
     struct policy_result *pr = calloc(1, sizeof(*pr));
     if (!pr || eventlog_facts_extract(log, &facts) < 0 ||
-        policy_boot_evaluate(pb, log, replay, &facts, pr) < 0)
+        policy_boot_evaluate(pb, log, replay, &facts,
+                             pcrsel_bank_mask(&res->pcrs->sel, policy_boot_bank(pb)), pr) < 0)
         attest_fail(res, "policy-boot", "the policy cannot be evaluated");
     else if (!policy_result_ok(pr))
         report_policy(res, "policy-boot", pr);
@@ -201,7 +203,8 @@ static void check_ima(struct verifier *v, const struct attest_request *r, const 
         struct policy_result *pr = calloc(1, sizeof(*pr));
         if (!pr || policy_ima_parse(policy, strlen(policy), &pi, &err) < 0)
             attest_fail(res, "policy-ima", "invalid policy: %s", err ? err : "?");
-        else if (policy_ima_evaluate(pi, list, 0, ir->new_entries, pr) < 0)
+        else if (policy_ima_evaluate(pi, list, (size_t)r->ima_from, 0, ir->new_entries,
+                                     pcrsel_mask(&res->pcrs->sel), pr) < 0)
             attest_fail(res, "policy-ima", "the policy cannot be evaluated");
         else if (!policy_result_ok(pr))
             report_policy(res, "policy-ima", pr);

@@ -145,3 +145,29 @@ unsigned pcrsel_count(const TPML_PCR_SELECTION *sel)
             n += pcrsel_is_set(&sel->pcrSelections[i], p);
     return n;
 }
+
+static uint32_t bank_mask(const TPMS_PCR_SELECTION *bank)
+{
+    uint32_t mask = 0;
+    for (unsigned p = 0; p < 24; p++)
+        if (pcrsel_is_set(bank, p))
+            mask |= 1u << p;
+    return mask;
+}
+
+uint32_t pcrsel_bank_mask(const TPML_PCR_SELECTION *sel, TPM2_ALG_ID hash)
+{
+    uint32_t mask = 0;
+    for (UINT32 i = 0; i < sel->count && i < TPM2_NUM_PCR_BANKS; i++)
+        if (sel->pcrSelections[i].hash == hash)
+            mask |= bank_mask(&sel->pcrSelections[i]);
+    return mask;
+}
+
+uint32_t pcrsel_mask(const TPML_PCR_SELECTION *sel)
+{
+    uint32_t mask = 0;
+    for (UINT32 i = 0; i < sel->count && i < TPM2_NUM_PCR_BANKS; i++)
+        mask |= bank_mask(&sel->pcrSelections[i]);
+    return mask;
+}

@@ -26,3 +26,8 @@ unsigned pcrsel_count(const TPML_PCR_SELECTION *sel);
 
 /* True when PCR pcr of bank i of sel is selected. */
 bool pcrsel_is_set(const TPMS_PCR_SELECTION *bank, unsigned pcr);
+
+/* PCRs selected in bank hash (bit n = PCR n); 0 when sel lacks the bank. */
+uint32_t pcrsel_bank_mask(const TPML_PCR_SELECTION *sel, TPM2_ALG_ID hash);
+/* PCRs selected in any bank. */
+uint32_t pcrsel_mask(const TPML_PCR_SELECTION *sel);

@@ -54,6 +54,40 @@ static bool efi_var_name_is(const struct efi_var *v, const char *ascii)
     return true;
 }
 
+/* VendorGuid as EFI_VARIABLE_DATA stores it (UEFI 2.x: little-endian fields). */
+static const uint8_t efi_global_variable_guid[16] = {0x61, 0xdf, 0xe4, 0x8b, 0xca, 0x93,
+                                                     0xd2, 0x11, 0xaa, 0x0d, 0x00, 0xe0,
+                                                     0x98, 0x03, 0x2b, 0x8c};
+static const uint8_t efi_image_security_database_guid[16] = {0xcb, 0xb2, 0x19, 0xd7, 0x3a, 0x3d,
+                                                             0x96, 0x45, 0xa3, 0xbc, 0xda, 0xd0,
+                                                             0x0e, 0x67, 0x65, 0x6f};
+
+static const struct {
+    const char *name;
+    const uint8_t *guid;
+} tracked_vars[EVENTLOG_N_VARS] = {
+    [EVENTLOG_VAR_SECURE_BOOT] = {"SecureBoot", efi_global_variable_guid},
+    [EVENTLOG_VAR_PK] = {"PK", efi_global_variable_guid},
+    [EVENTLOG_VAR_KEK] = {"KEK", efi_global_variable_guid},
+    [EVENTLOG_VAR_DB] = {"db", efi_image_security_database_guid},
+    [EVENTLOG_VAR_DBX] = {"dbx", efi_image_security_database_guid},
+};
+
+const char *eventlog_var_name(enum eventlog_var v)
+{
+    return (unsigned)v < EVENTLOG_N_VARS ? tracked_vars[v].name : "?";
+}
+
+/* The tracked variable v is, by VendorGuid and UnicodeName both; -1 for none. */
+static int tracked_var(const struct efi_var *v)
+{
+    for (int i = 0; i < EVENTLOG_N_VARS; i++)
+        if (memcmp(v->guid, tracked_vars[i].guid, 16) == 0 &&
+            efi_var_name_is(v, tracked_vars[i].name))
+            return i;
+    return -1;
+}
+
 /* Every digest of ev equals H(bytes) in its bank; banks OpenSSL lacks are ignored. */
 static bool digests_bind(const struct eventlog_event *ev, const uint8_t *bytes, size_t len)
 {
@@ -101,6 +135,17 @@ static bool ipl_grub_binds(const struct eventlog_event *ev)
     return ev->data[ev->data_size - 1] == 0 && digests_bind(ev, ev->data + n, len - 1);
 }
 
+/* A boot loader's text (EV_IPL in PCR 8 and 12): H(data), without its NUL, or GRUB's form. */
+static bool ipl_text_binds(const struct eventlog_event *ev)
+{
+    if (digests_bind(ev, ev->data, ev->data_size))
+        return true;
+    if (ev->data_size > 0 && ev->data[ev->data_size - 1] == 0 &&
+        digests_bind(ev, ev->data, ev->data_size - 1))
+        return true;
+    return ipl_grub_binds(ev);
+}
+
 enum eventlog_binding eventlog_event_data_bound(const struct eventlog_event *ev)
 {
     struct efi_var v;
@@ -124,12 +169,7 @@ enum eventlog_binding eventlog_event_data_bound(const struct eventlog_event *ev)
          * the object, the data only names it. */
         if (ev->pcr != 8 && ev->pcr != 12)
             return EVENTLOG_NOT_CONTENT;
-        if (digests_bind(ev, ev->data, ev->data_size))
-            return EVENTLOG_BOUND;
-        if (ev->data_size > 0 && ev->data[ev->data_size - 1] == 0 &&
-            digests_bind(ev, ev->data, ev->data_size - 1))
-            return EVENTLOG_BOUND;
-        return ipl_grub_binds(ev) ? EVENTLOG_BOUND : EVENTLOG_UNBOUND;
+        return ipl_text_binds(ev) ? EVENTLOG_BOUND : EVENTLOG_UNBOUND;
     default:
         return EVENTLOG_NOT_CONTENT;
     }
@@ -142,32 +182,63 @@ static void note_unbound(struct eventlog_facts *f, size_t i)
     f->n_unbound++;
 }
 
-static void driver_config_fact(struct eventlog_facts *f, const struct eventlog_event *ev, size_t i)
+static bool same_data(const struct eventlog_event *a, const struct eventlog_event *b)
+{
+    return a->data_size == b->data_size && memcmp(a->data, b->data, a->data_size) == 0;
+}
+
+/*
+ * A Secure Boot variable counts as the firmware measures it: once, in PCR 7,
+ * before PCR 7's separator. Anything else claiming to measure it (other
+ * content, after the separator, content that does not bind) makes it unknown:
+ * otherwise a boot application could log an "approved" dbx after the
+ * firmware's own and the last one would be judged.
+ */
+static void var_fact(struct eventlog_facts *f, const struct eventlog *log, size_t i, bool bound,
+                     bool pcr7_closed)
+{
+    const struct eventlog_event *ev = &log->events[i];
+    struct efi_var v;
+    if (ev->pcr != 7 || ev->type != EV_EFI_VARIABLE_DRIVER_CONFIG || efi_var_parse(ev, &v) < 0)
+        return;
+    int id = tracked_var(&v);
+    if (id < 0)
+        return;
+    long first = f->var_event[id];
+    if (!bound || pcr7_closed || (first >= 0 && !same_data(&log->events[first], ev)))
+        f->var_conflict |= 1u << id;
+    else if (first < 0)
+        f->var_event[id] = (long)i;
+}
+
+/* SecureBoot's state from the firmware's measurement; UNKNOWN when absent or in conflict. */
+static void secure_boot_fact(struct eventlog_facts *f, const struct eventlog *log)
 {
     struct efi_var v;
-    if (ev->pcr != 7 || efi_var_parse(ev, &v) < 0)
+    long i = f->var_event[EVENTLOG_VAR_SECURE_BOOT];
+    f->secure_boot_conflict = f->var_conflict & (1u << EVENTLOG_VAR_SECURE_BOOT);
+    f->secure_boot = EVENTLOG_UNKNOWN;
+    if (f->secure_boot_conflict || i < 0 || efi_var_parse(&log->events[i], &v) < 0)
         return;
-    if (efi_var_name_is(&v, "SecureBoot")) {
-        enum eventlog_tristate sb =
-            (v.value_len >= 1 && v.value[0] == 1) ? EVENTLOG_ON : EVENTLOG_OFF;
-        /* Measured twice with different values: trust neither. */
-        if (f->secure_boot_seen && f->secure_boot != sb)
-            f->secure_boot_conflict = true;
-        f->secure_boot_seen = true;
-        f->secure_boot = f->secure_boot_conflict ? EVENTLOG_UNKNOWN : sb;
-    } else if (efi_var_name_is(&v, "PK"))
-        f->pk = (long)i;
-    else if (efi_var_name_is(&v, "KEK"))
-        f->kek = (long)i;
-    else if (efi_var_name_is(&v, "db"))
-        f->db = (long)i;
-    else if (efi_var_name_is(&v, "dbx"))
-        f->dbx = (long)i;
+    f->secure_boot = (v.value_len >= 1 && v.value[0] == 1) ? EVENTLOG_ON : EVENTLOG_OFF;
+}
+
+/*
+ * PCR 7's separator, by type or by content: the type is not bound, and a
+ * separator retyped must not reopen PCR 7 to late variable measurements.
+ * Closing it early only turns later variables into conflicts (failures).
+ */
+static bool pcr7_separator(const struct eventlog_event *ev)
+{
+    return ev->pcr == 7 && (ev->type == EV_SEPARATOR ||
+                            (ev->data_size == 4 && digests_bind(ev, ev->data, ev->data_size)));
 }
 
 /*
  * "kernel_cmdline: TEXT" / "grub_kernel_cmdline TEXT" (GRUB) in PCR 8: the
- * text is the kernel path and its arguments.
+ * text is the kernel path and its arguments. One that cannot be listed
+ * (beyond the cap, too long, a NUL inside) is counted: a rule on command
+ * lines must not pass on the ones it happened to keep.
  */
 static int cmdline_fact(struct eventlog_facts *f, const struct eventlog_event *ev, size_t i)
 {
@@ -175,15 +246,16 @@ static int cmdline_fact(struct eventlog_facts *f, const struct eventlog_event *e
     size_t n = grub_prefix_len(ev);
     bool is_cmdline = (n == sizeof(prefix) - 1 && memcmp(ev->data, prefix, n) == 0) ||
                       (n == sizeof(old_prefix) - 1 && memcmp(ev->data, old_prefix, n) == 0);
-    if (ev->pcr != 8 || !is_cmdline)
-        return 0;
-    if (f->n_cmdlines >= sizeof(f->cmdlines) / sizeof(f->cmdlines[0]))
+    if (!is_cmdline)
         return 0;
     size_t len = ev->data_size - n;
     if (ev->data[ev->data_size - 1] == 0)
         len--;
-    if (len > EVENTLOG_MAX_CMDLINE || memchr(ev->data + n, 0, len))
+    if (f->n_cmdlines >= EVENTLOG_MAX_CMDLINES || len > EVENTLOG_MAX_CMDLINE ||
+        memchr(ev->data + n, 0, len)) {
+        f->n_cmdlines_dropped++;
         return 0;
+    }
     char *s = strndup((const char *)ev->data + n, len);
     if (!s)
         return -ENOMEM;
@@ -192,51 +264,71 @@ static int cmdline_fact(struct eventlog_facts *f, const struct eventlog_event *e
     return 0;
 }
 
+/*
+ * Every PCR 8 event, whatever type the log claims (the type is not bound):
+ * its text binds, and a GRUB command line is listed; or it does not, and it
+ * is counted, because its text may be a command line rewritten after GRUB
+ * measured it.
+ */
+static int pcr8_fact(struct eventlog_facts *f, const struct eventlog_event *ev, size_t i)
+{
+    if (!ipl_text_binds(ev)) {
+        f->n_cmdlines_dropped++;
+        return 0;
+    }
+    return cmdline_fact(f, ev, i);
+}
+
+static void app_fact(struct eventlog_facts *f, size_t i)
+{
+    if (f->n_apps < EVENTLOG_MAX_APPS)
+        f->apps[f->n_apps++] = i;
+    else
+        f->n_apps_dropped++;
+}
+
+/* The facts of one event; pcr7_closed: PCR 7's separator came before it. */
+static int event_facts(struct eventlog_facts *f, const struct eventlog *log, size_t i,
+                       bool pcr7_closed)
+{
+    const struct eventlog_event *ev = &log->events[i];
+    if (ev->pcr == 8) {
+        int k = pcr8_fact(f, ev, i);
+        if (k < 0)
+            return k;
+    }
+    if (ev->type == EV_EFI_BOOT_SERVICES_APPLICATION) {
+        app_fact(f, i);
+        return 0;
+    }
+    enum eventlog_binding b = eventlog_event_data_bound(ev);
+    if (b == EVENTLOG_UNBOUND)
+        note_unbound(f, i);
+    var_fact(f, log, i, b == EVENTLOG_BOUND, pcr7_closed);
+    if (b == EVENTLOG_BOUND && ev->type == EV_SEPARATOR && ev->pcr < EVENTLOG_NUM_PCRS)
+        f->separators |= 1u << ev->pcr;
+    return 0;
+}
+
 int eventlog_facts_extract(const struct eventlog *log, struct eventlog_facts *f)
 {
     memset(f, 0, sizeof(*f));
-    f->secure_boot = EVENTLOG_UNKNOWN;
-    f->pk = f->kek = f->db = f->dbx = -1;
+    for (int v = 0; v < EVENTLOG_N_VARS; v++)
+        f->var_event[v] = -1;
+    bool pcr7_closed = false;
 
     for (size_t i = 0; i < log->n_events; i++) {
         const struct eventlog_event *ev = &log->events[i];
         if (ev->type == EV_NO_ACTION)
             continue;
-        /* The event type is not bound by the digest: a GRUB text in PCR 8 counts
-         * as a command line whatever type the log claims, when its text binds. */
-        if (ev->pcr == 8 && ev->type != EV_IPL && ipl_grub_binds(ev)) {
-            int k = cmdline_fact(f, ev, i);
-            if (k < 0) {
-                eventlog_facts_done(f);
-                return k;
-            }
+        int k = event_facts(f, log, i, pcr7_closed);
+        if (k < 0) {
+            eventlog_facts_done(f);
+            return k;
         }
-        if (ev->type == EV_EFI_BOOT_SERVICES_APPLICATION) {
-            if (f->n_apps < EVENTLOG_MAX_APPS)
-                f->apps[f->n_apps++] = i;
-            else
-                f->n_apps_dropped++;
-            continue;
-        }
-        enum eventlog_binding b = eventlog_event_data_bound(ev);
-        if (b == EVENTLOG_UNBOUND) {
-            note_unbound(f, i);
-            continue;
-        }
-        if (b != EVENTLOG_BOUND)
-            continue;
-        if (ev->type == EV_SEPARATOR && ev->pcr < EVENTLOG_NUM_PCRS)
-            f->separators |= 1u << ev->pcr;
-        else if (ev->type == EV_EFI_VARIABLE_DRIVER_CONFIG)
-            driver_config_fact(f, ev, i);
-        else if (ev->type == EV_IPL) {
-            int k = cmdline_fact(f, ev, i);
-            if (k < 0) {
-                eventlog_facts_done(f);
-                return k;
-            }
-        }
+        pcr7_closed |= pcr7_separator(ev);
     }
+    secure_boot_fact(f, log);
     return 0;
 }
 

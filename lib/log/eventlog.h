@@ -223,29 +223,63 @@ enum eventlog_binding eventlog_event_data_bound(const struct eventlog_event *ev)
 /*
  * Boot facts a measured-boot policy reads. Values are extracted only from
  * events whose content is bound (see above); an unbound content event is
- * counted in n_unbound and its index listed (up to EVENTLOG_MAX_UNBOUND).
+ * counted in n_unbound and its index listed (up to EVENTLOG_MAX_UNBOUND; the
+ * list is for reports, the count is complete).
  * Digest facts are event indices: the policy compares their digests.
+ *
+ * A fact is never read from a partial view: what could not be read is
+ * counted, and the policy fails a rule on it.
+ *  - Secure Boot variables (EVENTLOG_VAR_*, identified by VendorGuid and
+ *    UnicodeName) count only as the firmware measures them: the first
+ *    EV_EFI_VARIABLE_DRIVER_CONFIG of PCR 7 before PCR 7's separator. A later
+ *    measurement with other content, one after the separator, or one whose
+ *    content is unbound sets the variable's bit in var_conflict (and
+ *    secure_boot is then UNKNOWN); an identical repeat before the separator
+ *    is accepted.
+ *  - Kernel command lines: every PCR 8 event either binds as text (a GRUB
+ *    command line is then listed, up to EVENTLOG_MAX_CMDLINES) or is counted
+ *    in n_cmdlines_dropped, as is a command line beyond the cap, longer than
+ *    EVENTLOG_MAX_CMDLINE or holding a NUL.
+ *  - Boot applications: apps lists the first EVENTLOG_MAX_APPS and
+ *    n_apps_dropped counts the rest; the policy judges boot applications
+ *    from the log itself, every one of them.
  */
-#define EVENTLOG_MAX_UNBOUND 32
-#define EVENTLOG_MAX_APPS    64
-#define EVENTLOG_MAX_CMDLINE 4096
+#define EVENTLOG_MAX_UNBOUND  32
+#define EVENTLOG_MAX_APPS     64
+#define EVENTLOG_MAX_CMDLINE  4096
+#define EVENTLOG_MAX_CMDLINES 32
 
 enum eventlog_tristate { EVENTLOG_UNKNOWN = -1, EVENTLOG_OFF = 0, EVENTLOG_ON = 1 };
 
+/* The Secure Boot variables a policy may name. */
+enum eventlog_var {
+    EVENTLOG_VAR_SECURE_BOOT = 0,
+    EVENTLOG_VAR_PK,
+    EVENTLOG_VAR_KEK,
+    EVENTLOG_VAR_DB,
+    EVENTLOG_VAR_DBX,
+    EVENTLOG_N_VARS,
+};
+
 struct eventlog_facts {
-    enum eventlog_tristate secure_boot;          /* SecureBoot variable in PCR 7 */
-    bool secure_boot_seen, secure_boot_conflict; /* measured twice with different values */
-    long pk, kek, db, dbx; /* event index of the variable's measurement, -1 when absent */
+    enum eventlog_tristate secure_boot; /* SecureBoot variable in PCR 7 */
+    bool secure_boot_conflict;          /* its var_conflict bit */
+    long var_event[EVENTLOG_N_VARS];    /* index of the firmware's measurement, -1 when absent */
+    uint32_t var_conflict; /* bit EVENTLOG_VAR_x: measured again, late or unbound: unknown */
     uint32_t separators;   /* bit n: an EV_SEPARATOR was measured into PCR n */
     uint32_t n_apps;       /* EV_EFI_BOOT_SERVICES_APPLICATION events (index) */
     size_t apps[EVENTLOG_MAX_APPS];
     uint32_t n_apps_dropped;
     uint32_t n_cmdlines; /* kernel command lines the boot loader logged, bound */
-    char *cmdlines[8];   /* NUL-terminated, owned */
-    size_t cmdline_events[8];
+    char *cmdlines[EVENTLOG_MAX_CMDLINES]; /* NUL-terminated, owned */
+    size_t cmdline_events[EVENTLOG_MAX_CMDLINES];
+    uint32_t n_cmdlines_dropped; /* PCR 8 events that could not be read as text or listed */
     uint32_t n_unbound;
     size_t unbound[EVENTLOG_MAX_UNBOUND];
 };
+
+/* Name of a variable as UEFI spells it ("SecureBoot", "PK", "db", ...). */
+const char *eventlog_var_name(enum eventlog_var v);
 
 int eventlog_facts_extract(const struct eventlog *log, struct eventlog_facts *ret);
 void eventlog_facts_done(struct eventlog_facts *f); /* frees the strings; accepts zeroed */

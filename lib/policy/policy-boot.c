@@ -23,6 +23,8 @@ struct policy_boot {
     TPM2_ALG_ID bank;
     size_t size;
     uint32_t firmware_pcrs;
+    uint32_t named_firmware; /* the PCRs "firmware_pcrs" names */
+    uint32_t pcrs;           /* every PCR a rule reads (policy_boot_pcrs) */
 };
 
 static const char *const digest_lists[] = {"pk", "kek", "db", "dbx", "boot_apps"};
@@ -42,6 +44,36 @@ void policy_boot_free(struct policy_boot *p)
 uint32_t policy_boot_firmware_pcrs(const struct policy_boot *p)
 {
     return p->firmware_pcrs;
+}
+
+uint32_t policy_boot_pcrs(const struct policy_boot *p)
+{
+    return p->pcrs;
+}
+
+TPM2_ALG_ID policy_boot_bank(const struct policy_boot *p)
+{
+    return p->bank;
+}
+
+/* The PCRs a rule reads besides its own keys (pcrs, event_digests, firmware_pcrs). */
+#define PCR_BIT(n)      (1u << (n))
+#define SEPARATOR_PCRS  0x000000FFu /* the "separators" rule: PCRs 0-7 */
+static const struct {
+    const char *rule;
+    uint32_t pcrs;
+} rule_pcrs[] = {
+    {"secure_boot", PCR_BIT(7)}, {"pk", PCR_BIT(7)},        {"kek", PCR_BIT(7)},
+    {"db", PCR_BIT(7)},          {"dbx", PCR_BIT(7)},       {"boot_apps", PCR_BIT(4)},
+    {"cmdlines", PCR_BIT(8)},    {"separators", SEPARATOR_PCRS},
+};
+
+static uint32_t rule_pcr_mask(const char *rule)
+{
+    for (size_t i = 0; i < sizeof(rule_pcrs) / sizeof(rule_pcrs[0]); i++)
+        if (strcmp(rule, rule_pcrs[i].rule) == 0)
+            return rule_pcrs[i].pcrs;
+    return 0;
 }
 
 /* A non-empty array of hex digests of the bank's size; lowercased in place. */
@@ -80,8 +112,8 @@ static int parse_pcr_key(const char *key, unsigned *ret)
     return 0;
 }
 
-/* {"PCR": [digest, ...]} */
-static int check_pcr_map(json_t *m, size_t size)
+/* {"PCR": [digest, ...]}; adds its PCRs to *mask. */
+static int check_pcr_map(json_t *m, size_t size, uint32_t *mask)
 {
     const char *key;
     json_t *v;
@@ -92,6 +124,7 @@ static int check_pcr_map(json_t *m, size_t size)
     {
         if (parse_pcr_key(key, &p) < 0 || check_digest_array(v, size) < 0)
             return -EINVAL;
+        *mask |= 1u << p;
     }
     return 0;
 }
@@ -144,6 +177,7 @@ static int validate(struct policy_boot *p, char **ret_error)
     {
         if (!known_key(key))
             return policy_fail(ret_error, "unknown member '%s'", key);
+        p->pcrs |= rule_pcr_mask(key);
     }
     v = json_object_get(doc, "version");
     if (v && json_integer_value(v) != 1)
@@ -157,11 +191,14 @@ static int validate(struct policy_boot *p, char **ret_error)
     }
     p->size = tpm_alg_digest_size(p->bank);
     p->firmware_pcrs = EVENTLOG_FIRMWARE_PCRS;
+    /* The default 0-7 is no rule of the policy's: only what it names is. */
     if ((v = json_object_get(doc, "firmware_pcrs")) &&
-        check_firmware_pcrs(v, &p->firmware_pcrs) < 0)
+        check_firmware_pcrs(v, &p->named_firmware) < 0)
         return policy_fail(ret_error, "'firmware_pcrs' must be an array of PCR numbers 0-23");
+    p->firmware_pcrs |= p->named_firmware;
+    p->pcrs |= p->named_firmware;
     if ((v = json_object_get(doc, "pcrs"))) {
-        if (check_pcr_map(v, p->size) < 0)
+        if (check_pcr_map(v, p->size, &p->pcrs) < 0)
             return policy_fail(ret_error,
                                "'pcrs' must map PCR numbers to non-empty arrays of %zu-byte "
                                "hex digests",
@@ -169,7 +206,7 @@ static int validate(struct policy_boot *p, char **ret_error)
         rules++;
     }
     if ((v = json_object_get(doc, "event_digests"))) {
-        if (check_pcr_map(v, p->size) < 0)
+        if (check_pcr_map(v, p->size, &p->pcrs) < 0)
             return policy_fail(ret_error,
                                "'event_digests' must map PCR numbers to non-empty arrays of "
                                "%zu-byte hex digests",
@@ -255,52 +292,120 @@ static int check_digest(const struct policy_boot *p, json_t *list, const char *c
     return policy_result_add(res, check, subject, full, "digest not allowed by the policy");
 }
 
-static int eval_pcrs(const struct policy_boot *p, const struct eventlog_replay *replay,
-                     struct policy_result *res)
+/* One evaluation: the policy, what it reads, and where violations go. */
+struct eval {
+    const struct policy_boot *p;
+    const struct eventlog *log;
+    const struct eventlog_replay *replay;
+    const struct eventlog_facts *facts;
+    uint32_t quoted; /* PCRs of the policy's bank the quote covers */
+    struct policy_result *res;
+};
+
+/* "11, 12" for the PCRs of mask, into buf. */
+static void fmt_pcr_list(char *buf, size_t n, uint32_t mask)
 {
-    json_t *m = json_object_get(p->doc, "pcrs"), *list;
+    size_t o = 0;
+    buf[0] = 0;
+    for (unsigned pcr = 0; pcr < EVENTLOG_NUM_PCRS && o < n; pcr++)
+        if (mask & (1u << pcr)) {
+            int w = snprintf(buf + o, n - o, "%s%u", o ? ", " : "", pcr);
+            if (w < 0)
+                return;
+            o += (size_t)w;
+        }
+}
+
+/*
+ * A rule reads only PCRs the quote covers: the log's content of any other PCR
+ * is bound by nothing, so such a rule fails, naming the PCRs. *ok tells
+ * whether the rule may be judged.
+ */
+static int rule_quoted(const struct eval *e, const char *check, uint32_t need, bool *ok)
+{
+    uint32_t missing = need & ~e->quoted;
+    char subject[32], pcrs[96], reason[192];
+    *ok = missing == 0;
+    if (*ok)
+        return 0;
+    e->res->checked++;
+    snprintf(subject, sizeof(subject), "%s:%u", tpm_alg_hash_name(e->p->bank),
+             (unsigned)__builtin_ctz(missing));
+    fmt_pcr_list(pcrs, sizeof(pcrs), missing);
+    snprintf(reason, sizeof(reason), "PCR %s of bank %s not in the quoted selection: not judged",
+             pcrs, tpm_alg_hash_name(e->p->bank));
+    return policy_result_add(e->res, check, subject, NULL, reason);
+}
+
+/* One PCR of the "pcrs" rule: its replayed value, when the quote holds that value. */
+static int eval_pcr(const struct eval *e, unsigned pcr, json_t *list)
+{
+    const struct eventlog_bank *b = eventlog_replay_bank(e->replay, e->p->bank);
+    uint32_t bit = 1u << pcr;
+    char subject[32], full[16 + 2 * EVENTLOG_MAX_DIGEST];
+    bool ok;
+    int k = rule_quoted(e, "pcr", bit, &ok);
+    if (k < 0 || !ok)
+        return k;
+    snprintf(subject, sizeof(subject), "%s:%u", tpm_alg_hash_name(e->p->bank), pcr);
+    e->res->checked++;
+    if (!b)
+        return policy_result_add(e->res, "pcr", subject, NULL, "the log has no such bank");
+    if (b->incomplete & bit)
+        return policy_result_add(e->res, "pcr", subject, NULL,
+                                 "an event of this PCR lacks the bank's digest");
+    /* Neither extended by the log nor firmware-owned: the quote comparison did not
+     * tie its quoted value to the replay. */
+    if (!(b->extended & bit) && !(e->p->firmware_pcrs & bit))
+        return policy_result_add(e->res, "pcr", subject, NULL,
+                                 "the log does not extend this PCR: its value is not replayed");
+    fmt_digest(full, sizeof(full), e->p->bank, b->pcr[pcr], b->size);
+    if (!in_list(list, strchr(full, ':') + 1))
+        return policy_result_add(e->res, "pcr", subject, full, "PCR value not allowed");
+    return 0;
+}
+
+static int eval_pcrs(const struct eval *e)
+{
+    json_t *m = json_object_get(e->p->doc, "pcrs"), *list;
     const char *key;
-    const struct eventlog_bank *b = eventlog_replay_bank(replay, p->bank);
-    char subject[32];
     if (!m)
         return 0;
     json_object_foreach(m, key, list)
     {
         unsigned pcr = 0;
         (void)parse_pcr_key(key, &pcr); /* validated at parse time */
-        snprintf(subject, sizeof(subject), "%s:%u", tpm_alg_hash_name(p->bank), pcr);
-        res->checked++;
-        int k = 0;
-        if (!b)
-            k = policy_result_add(res, "pcr", subject, NULL, "the log has no such bank");
-        else if (b->incomplete & (1u << pcr))
-            k = policy_result_add(res, "pcr", subject, NULL,
-                                  "an event of this PCR lacks the bank's digest");
-        else {
-            char full[16 + 2 * EVENTLOG_MAX_DIGEST];
-            fmt_digest(full, sizeof(full), p->bank, b->pcr[pcr], b->size);
-            if (!in_list(list, strchr(full, ':') + 1))
-                k = policy_result_add(res, "pcr", subject, full, "PCR value not allowed");
-        }
+        int k = eval_pcr(e, pcr, list);
         if (k < 0)
             return k;
     }
     return 0;
 }
 
-static int eval_variable(const struct policy_boot *p, const struct eventlog *log, const char *name,
-                         long index, struct policy_result *res)
+static int eval_variable(const struct eval *e, enum eventlog_var var, const char *rule)
 {
-    json_t *list = json_object_get(p->doc, name);
+    json_t *list = json_object_get(e->p->doc, rule);
+    const char *name = eventlog_var_name(var);
+    long index = e->facts->var_event[var];
+    bool ok;
     if (!list)
         return 0;
+    int k = rule_quoted(e, rule, rule_pcr_mask(rule), &ok);
+    if (k < 0 || !ok)
+        return k;
+    if (e->facts->var_conflict & (1u << var)) {
+        e->res->checked++;
+        return policy_result_add(e->res, rule, name, NULL,
+                                 "measured again with other content, after PCR 7's separator "
+                                 "or unbound: unknown");
+    }
     if (index < 0) {
-        res->checked++;
-        return policy_result_add(res, name, name, NULL,
+        e->res->checked++;
+        return policy_result_add(e->res, rule, name, NULL,
                                  "variable not measured (or its event data is not bound)");
     }
-    const struct eventlog_event *ev = &log->events[index];
-    return check_digest(p, list, name, name, eventlog_event_digest(ev, p->bank), res);
+    const struct eventlog_event *ev = &e->log->events[index];
+    return check_digest(e->p, list, rule, name, eventlog_event_digest(ev, e->p->bank), e->res);
 }
 
 /*
@@ -310,6 +415,7 @@ static int eval_variable(const struct policy_boot *p, const struct eventlog *log
  * what their type says (the separator, EV_EFI_ACTION texts): retyping an
  * application to hide it from this rule cannot make its data hash to its
  * Authenticode digest. Applications measured elsewhere (by type) count too.
+ * The log is read, not the facts' capped list: every application is judged.
  */
 static bool pcr4_event_exempt(const struct eventlog_event *ev)
 {
@@ -317,127 +423,191 @@ static bool pcr4_event_exempt(const struct eventlog_event *ev)
            eventlog_event_data_bound(ev) == EVENTLOG_BOUND;
 }
 
-static int eval_apps(const struct policy_boot *p, const struct eventlog *log,
-                     struct policy_result *res)
+static int eval_apps(const struct eval *e)
 {
-    json_t *list = json_object_get(p->doc, "boot_apps");
+    json_t *list = json_object_get(e->p->doc, "boot_apps");
     char subject[48];
+    bool ok;
     if (!list)
         return 0;
-    for (size_t i = 0; i < log->n_events; i++) {
-        const struct eventlog_event *ev = &log->events[i];
+    int k = rule_quoted(e, "boot_app", rule_pcr_mask("boot_apps"), &ok);
+    if (k < 0 || !ok)
+        return k;
+    for (size_t i = 0; i < e->log->n_events; i++) {
+        const struct eventlog_event *ev = &e->log->events[i];
         bool app = ev->type == EV_EFI_BOOT_SERVICES_APPLICATION;
         if (ev->type == EV_NO_ACTION || (ev->pcr != 4 && !app) ||
             (ev->pcr == 4 && !app && pcr4_event_exempt(ev)))
             continue;
         snprintf(subject, sizeof(subject), "event %zu (PCR %u)", i, ev->pcr);
-        int k = check_digest(p, list, "boot_app", subject, eventlog_event_digest(ev, p->bank), res);
+        k = check_digest(e->p, list, "boot_app", subject, eventlog_event_digest(ev, e->p->bank),
+                         e->res);
         if (k < 0)
             return k;
     }
     return 0;
 }
 
-static int eval_cmdlines(const struct policy_boot *p, const struct eventlog_facts *f,
-                         struct policy_result *res)
+static bool cmdline_allowed(json_t *list, const char *cmdline)
 {
-    json_t *list = json_object_get(p->doc, "cmdlines"), *v;
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        if (strcmp(json_string_value(v), cmdline) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The command lines the facts could not list: the rule never passes on the others alone. */
+static int cmdlines_incomplete(const struct eval *e)
+{
+    char reason[192];
+    snprintf(reason, sizeof(reason),
+             "%u PCR 8 events cannot be judged as command lines (text not bound, longer than "
+             "%u bytes, a NUL inside, or beyond %u command lines)",
+             e->facts->n_cmdlines_dropped, EVENTLOG_MAX_CMDLINE, EVENTLOG_MAX_CMDLINES);
+    return policy_result_add(e->res, "cmdline", "PCR 8", NULL, reason);
+}
+
+static int eval_cmdlines(const struct eval *e)
+{
+    json_t *list = json_object_get(e->p->doc, "cmdlines");
+    const struct eventlog_facts *f = e->facts;
+    bool ok;
     if (!list)
         return 0;
-    res->checked++;
-    if (f->n_cmdlines == 0)
-        return policy_result_add(res, "cmdline", "", NULL,
+    int k = rule_quoted(e, "cmdline", rule_pcr_mask("cmdlines"), &ok);
+    if (k < 0 || !ok)
+        return k;
+    e->res->checked++;
+    if (f->n_cmdlines_dropped > 0 && (k = cmdlines_incomplete(e)) < 0)
+        return k;
+    if (f->n_cmdlines == 0 && f->n_cmdlines_dropped == 0)
+        return policy_result_add(e->res, "cmdline", "", NULL,
                                  "no kernel command line bound in the log (judge PCR 8/9 by "
                                  "digest instead)");
     for (uint32_t i = 0; i < f->n_cmdlines; i++) {
-        bool ok = false;
-        size_t k;
-        json_array_foreach(list, k, v)
-        {
-            ok |= strcmp(json_string_value(v), f->cmdlines[i]) == 0;
-        }
-        if (!ok) {
-            char subject[48];
-            snprintf(subject, sizeof(subject), "event %zu", f->cmdline_events[i]);
-            int r = policy_result_add(res, "cmdline", subject, NULL,
-                                      "kernel command line not allowed by the policy");
-            if (r < 0)
-                return r;
-        }
+        if (cmdline_allowed(list, f->cmdlines[i]))
+            continue;
+        char subject[48];
+        snprintf(subject, sizeof(subject), "event %zu", f->cmdline_events[i]);
+        k = policy_result_add(e->res, "cmdline", subject, NULL,
+                              "kernel command line not allowed by the policy");
+        if (k < 0)
+            return k;
     }
     return 0;
 }
 
-static int eval_event_digests(const struct policy_boot *p, const struct eventlog *log,
-                              struct policy_result *res)
+/* Every event of one PCR has a listed digest, and there is one. */
+static int eval_event_digests_pcr(const struct eval *e, unsigned pcr, json_t *list)
 {
-    json_t *m = json_object_get(p->doc, "event_digests"), *list;
-    const char *key;
     char subject[48];
+    unsigned seen = 0;
+    bool ok;
+    int k = rule_quoted(e, "event_digest", 1u << pcr, &ok);
+    if (k < 0 || !ok)
+        return k;
+    for (size_t i = 0; i < e->log->n_events; i++) {
+        const struct eventlog_event *ev = &e->log->events[i];
+        if (ev->pcr != pcr || ev->type == EV_NO_ACTION)
+            continue;
+        seen++;
+        snprintf(subject, sizeof(subject), "event %zu (PCR %u)", i, pcr);
+        k = check_digest(e->p, list, "event_digest", subject, eventlog_event_digest(ev, e->p->bank),
+                         e->res);
+        if (k < 0)
+            return k;
+    }
+    if (seen > 0)
+        return 0;
+    snprintf(subject, sizeof(subject), "PCR %u", pcr);
+    return policy_result_add(e->res, "event_digest", subject, NULL,
+                             "the policy lists digests but the log has no event");
+}
+
+static int eval_event_digests(const struct eval *e)
+{
+    json_t *m = json_object_get(e->p->doc, "event_digests"), *list;
+    const char *key;
     if (!m)
         return 0;
     json_object_foreach(m, key, list)
     {
-        unsigned pcr = 0, seen = 0;
+        unsigned pcr = 0;
         (void)parse_pcr_key(key, &pcr); /* validated at parse time */
-        for (size_t i = 0; i < log->n_events; i++) {
-            const struct eventlog_event *ev = &log->events[i];
-            if (ev->pcr != pcr || ev->type == EV_NO_ACTION)
-                continue;
-            seen++;
-            snprintf(subject, sizeof(subject), "event %zu (PCR %u)", i, pcr);
-            int k = check_digest(p, list, "event_digest", subject,
-                                 eventlog_event_digest(ev, p->bank), res);
-            if (k < 0)
-                return k;
-        }
-        if (seen == 0) {
-            snprintf(subject, sizeof(subject), "PCR %u", pcr);
-            int k = policy_result_add(res, "event_digest", subject, NULL,
-                                      "the policy lists digests but the log has no event");
-            if (k < 0)
-                return k;
-        }
+        int k = eval_event_digests_pcr(e, pcr, list);
+        if (k < 0)
+            return k;
     }
     return 0;
 }
 
-static int eval_facts(const struct policy_boot *p, const struct eventlog_facts *f,
-                      struct policy_result *res)
+static int eval_secure_boot(const struct eval *e)
 {
-    json_t *v = json_object_get(p->doc, "secure_boot");
-    int k = 0;
-    if (v) {
-        res->checked++;
-        enum eventlog_tristate want = json_is_true(v) ? EVENTLOG_ON : EVENTLOG_OFF;
-        if (f->secure_boot == EVENTLOG_UNKNOWN)
-            k = policy_result_add(res, "secure_boot", "SecureBoot", NULL,
-                                  "Secure Boot state not measured (or not bound)");
-        else if (f->secure_boot != want)
-            k = policy_result_add(res, "secure_boot", "SecureBoot", NULL,
-                                  want == EVENTLOG_ON ? "Secure Boot is off" : "Secure Boot is on");
-    }
-    if (k == 0 && json_is_true(json_object_get(p->doc, "separators"))) {
-        res->checked++;
-        if ((f->separators & 0xFF) != 0xFF)
-            k = policy_result_add(res, "separators", "PCR 0-7", NULL,
-                                  "an EV_SEPARATOR is missing in PCRs 0-7");
-    }
-    return k;
+    json_t *v = json_object_get(e->p->doc, "secure_boot");
+    const struct eventlog_facts *f = e->facts;
+    bool ok;
+    if (!v)
+        return 0;
+    int k = rule_quoted(e, "secure_boot", rule_pcr_mask("secure_boot"), &ok);
+    if (k < 0 || !ok)
+        return k;
+    e->res->checked++;
+    enum eventlog_tristate want = json_is_true(v) ? EVENTLOG_ON : EVENTLOG_OFF;
+    if (f->secure_boot_conflict)
+        return policy_result_add(e->res, "secure_boot", "SecureBoot", NULL,
+                                 "SecureBoot measured again with other content, after PCR 7's "
+                                 "separator or unbound: unknown");
+    if (f->secure_boot == EVENTLOG_UNKNOWN)
+        return policy_result_add(e->res, "secure_boot", "SecureBoot", NULL,
+                                 "Secure Boot state not measured (or not bound)");
+    if (f->secure_boot != want)
+        return policy_result_add(e->res, "secure_boot", "SecureBoot", NULL,
+                                 want == EVENTLOG_ON ? "Secure Boot is off" : "Secure Boot is on");
+    return 0;
+}
+
+/*
+ * "firmware_pcrs" asks the quote comparison to hold a PCR at its initial
+ * value; a PCR the quote does not cover was never compared.
+ */
+static int eval_firmware_pcrs(const struct eval *e)
+{
+    bool ok;
+    return rule_quoted(e, "firmware_pcrs", e->p->named_firmware, &ok);
+}
+
+static int eval_separators(const struct eval *e)
+{
+    bool ok;
+    if (!json_is_true(json_object_get(e->p->doc, "separators")))
+        return 0;
+    int k = rule_quoted(e, "separators", SEPARATOR_PCRS, &ok);
+    if (k < 0 || !ok)
+        return k;
+    e->res->checked++;
+    if ((e->facts->separators & SEPARATOR_PCRS) != SEPARATOR_PCRS)
+        return policy_result_add(e->res, "separators", "PCR 0-7", NULL,
+                                 "an EV_SEPARATOR is missing in PCRs 0-7");
+    return 0;
 }
 
 int policy_boot_evaluate(const struct policy_boot *p, const struct eventlog *log,
                          const struct eventlog_replay *replay, const struct eventlog_facts *facts,
-                         struct policy_result *res)
+                         uint32_t quoted_pcrs, struct policy_result *res)
 {
+    const struct eval e = {p, log, replay, facts, quoted_pcrs, res};
     int k;
-    if ((k = eval_pcrs(p, replay, res)) < 0 || (k = eval_facts(p, facts, res)) < 0 ||
-        (k = eval_variable(p, log, "pk", facts->pk, res)) < 0 ||
-        (k = eval_variable(p, log, "kek", facts->kek, res)) < 0 ||
-        (k = eval_variable(p, log, "db", facts->db, res)) < 0 ||
-        (k = eval_variable(p, log, "dbx", facts->dbx, res)) < 0 ||
-        (k = eval_apps(p, log, res)) < 0 || (k = eval_cmdlines(p, facts, res)) < 0 ||
-        (k = eval_event_digests(p, log, res)) < 0)
+    if ((k = eval_pcrs(&e)) < 0 || (k = eval_firmware_pcrs(&e)) < 0 ||
+        (k = eval_secure_boot(&e)) < 0 ||
+        (k = eval_separators(&e)) < 0 || (k = eval_variable(&e, EVENTLOG_VAR_PK, "pk")) < 0 ||
+        (k = eval_variable(&e, EVENTLOG_VAR_KEK, "kek")) < 0 ||
+        (k = eval_variable(&e, EVENTLOG_VAR_DB, "db")) < 0 ||
+        (k = eval_variable(&e, EVENTLOG_VAR_DBX, "dbx")) < 0 || (k = eval_apps(&e)) < 0 ||
+        (k = eval_cmdlines(&e)) < 0 || (k = eval_event_digests(&e)) < 0)
         return k;
     return 0;
 }

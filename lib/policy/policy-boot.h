@@ -30,11 +30,23 @@ static inline void policy_boot_freep(struct policy_boot **p)
 uint32_t policy_boot_firmware_pcrs(const struct policy_boot *p);
 
 /*
+ * PCRs the policy's rules read (bit n = PCR n), all in policy_boot_bank: the
+ * keys of "pcrs" and "event_digests", the PCRs "firmware_pcrs" names, and
+ * those a rule implies: secure_boot, pk, kek, db, dbx 7; boot_apps 4;
+ * cmdlines 8; separators 0-7. A verifier whose quote selection lacks one of
+ * them cannot judge the policy (policy_boot_evaluate fails that rule).
+ */
+uint32_t policy_boot_pcrs(const struct policy_boot *p);
+TPM2_ALG_ID policy_boot_bank(const struct policy_boot *p);
+
+/*
  * Evaluate against a parsed log, its replay (already compared with the quote
- * by the caller) and the facts. Appends every violation to *res (capped).
- * Returns 0 when evaluated (the verdict is policy_result_ok(res)), negative
- * errno when evaluation itself failed.
+ * by the caller) and the facts. quoted_pcrs: the PCRs of the policy's bank
+ * the quote covers; a rule reading any other PCR is a violation naming it,
+ * never judged from log content nobody quoted. Appends every violation to
+ * *res (capped). Returns 0 when evaluated (the verdict is
+ * policy_result_ok(res)), negative errno when evaluation itself failed.
  */
 int policy_boot_evaluate(const struct policy_boot *p, const struct eventlog *log,
                          const struct eventlog_replay *replay, const struct eventlog_facts *facts,
-                         struct policy_result *res);
+                         uint32_t quoted_pcrs, struct policy_result *res);

@@ -237,17 +237,42 @@ static bool is_boot_aggregate(const struct ima_entry *e)
     return e->path && e->path_len == 14 && memcmp(e->path, "boot_aggregate", 14) == 0;
 }
 
-int policy_ima_evaluate(const struct policy_ima *p, const struct ima_list *l, size_t first,
-                        size_t n, struct policy_result *res)
+uint32_t policy_ima_pcrs(const struct policy_ima *p)
+{
+    return 1u << IMA_POLICY_PCR;
+}
+
+/*
+ * The boot's first entry only: ima_check_boot_aggregate judges it against the
+ * quote. Anywhere else (a delta starts at offset > 0) "boot_aggregate" is a
+ * path like any other.
+ */
+static bool exempt(const struct ima_entry *e, size_t offset, size_t i)
+{
+    return offset == 0 && i == 0 && is_boot_aggregate(e);
+}
+
+/* An entry of a PCR the quote does not cover is bound by nothing. */
+static int eval_unquoted(const struct ima_entry *e, size_t idx, struct policy_result *res)
+{
+    char subject[64];
+    snprintf(subject, sizeof(subject), "entry %zu (PCR %u)", idx, e->pcr);
+    return policy_result_add(res, "ima_pcr", subject, NULL,
+                             "the entry's PCR is not in the quoted selection: not judged");
+}
+
+int policy_ima_evaluate(const struct policy_ima *p, const struct ima_list *l, size_t offset,
+                        size_t first, size_t n, uint32_t quoted_pcrs, struct policy_result *res)
 {
     if (first > l->n_entries || n > l->n_entries - first)
         return -EINVAL;
     for (size_t i = first; i < first + n; i++) {
         const struct ima_entry *e = &l->entries[i];
-        if (i == 0 && is_boot_aggregate(e))
+        if (exempt(e, offset, i))
             continue;
         res->checked++;
-        int k = eval_entry(p, e, i, res);
+        bool quoted = e->pcr < 32 && (quoted_pcrs & (1u << e->pcr));
+        int k = quoted ? eval_entry(p, e, offset + i, res) : eval_unquoted(e, offset + i, res);
         if (k < 0)
             return k;
     }
@@ -289,7 +314,7 @@ char *policy_ima_generate_from_list(const struct ima_list *l)
         return NULL;
     for (size_t i = 0; i < l->n_entries; i++) {
         const struct ima_entry *e = &l->entries[i];
-        if (e->violation || is_boot_aggregate(e) || !e->digest || e->digest_len > 64)
+        if (e->violation || exempt(e, 0, i) || !e->digest || e->digest_len > 64)
             continue;
         _cleanup_free_ char *path = ima_entry_path(e);
         char d[16 + 2 * 64 + 2];
@@ -308,7 +333,8 @@ char *policy_ima_generate_from_ascii(const struct ima_ascii_entry *e, size_t n)
     if (!digests)
         return NULL;
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(e[i].path, "boot_aggregate") == 0 ||
+        /* The first entry is the boot_aggregate, judged by the replay; a later one is a path. */
+        if ((i == 0 && strcmp(e[i].path, "boot_aggregate") == 0) ||
             strspn(e[i].digest_hex, "0") == strlen(e[i].digest_hex))
             continue;
         _cleanup_free_ char *d = NULL;

@@ -11,6 +11,7 @@
  * digest and no exclude) is refused at parse time.
  */
 #include <stddef.h>
+#include <stdint.h>
 
 #include "log/ima.h"
 #include "policy/policy-result.h"
@@ -24,19 +25,30 @@ static inline void policy_ima_freep(struct policy_ima **p)
     policy_ima_free(*p);
 }
 
+/* The PCR IMA measures into, the one an IMA policy reads. */
+#define IMA_POLICY_PCR 10
+
+/* PCRs an IMA policy reads (bit n = PCR n): PCR 10. */
+uint32_t policy_ima_pcrs(const struct policy_ima *p);
+
 /*
  * Evaluate entries [first, first + n) of a list (the verified prefix, or only
- * its new part in incremental mode). The boot_aggregate entry is judged by
- * ima_check_boot_aggregate, not here. A violation entry (ToMToU, open
- * writers: its data is not bound by any digest) is itself a violation unless
- * the policy sets "allow_violations": true.
+ * its new part in incremental mode). offset: the index in the boot's whole
+ * measurement list of l's entry 0 (0 for a whole list, the entries verified
+ * before for a delta). Only the boot's first entry, boot_aggregate, is left
+ * to ima_check_boot_aggregate; an entry named boot_aggregate anywhere else
+ * is judged like any path. quoted_pcrs: PCRs the quote covers; an entry of
+ * another PCR is a violation (its extend is bound by nothing). A violation
+ * entry (ToMToU, open writers: its data is not bound by any digest) is itself
+ * a violation unless the policy sets "allow_violations": true. Subjects name
+ * entries by their index in the boot.
  */
-int policy_ima_evaluate(const struct policy_ima *p, const struct ima_list *l, size_t first,
-                        size_t n, struct policy_result *res);
+int policy_ima_evaluate(const struct policy_ima *p, const struct ima_list *l, size_t offset,
+                        size_t first, size_t n, uint32_t quoted_pcrs, struct policy_result *res);
 
 /*
  * Generate a policy in our format from a binary or ascii list: every path with
- * the digests seen (boot_aggregate skipped). Returns malloc'ed JSON text.
+ * the digests seen (the first entry's boot_aggregate skipped). Returns malloc'ed JSON text.
  */
 char *policy_ima_generate_from_list(const struct ima_list *l);
 char *policy_ima_generate_from_ascii(const struct ima_ascii_entry *e, size_t n);

@@ -9,6 +9,9 @@
 
 #define POLICY_MAX_VIOLATIONS 100
 
+/* Every PCR as "quoted": for an offline check with no quote, bounded only by what the log replays. */
+#define POLICY_ALL_PCRS 0x00FFFFFFu
+
 struct policy_violation {
     char *check;   /* "pcr", "secure_boot", "boot_app", "cmdline", "ima_digest", ... */
     char *subject; /* PCR "sha256:7", a path, an event index, ... */

@@ -6,6 +6,7 @@
  * event for SHA-1 + SHA-256, then TCG_PCR_EVENT2 events whose digests are
  * computed with OpenSSL here (independently of the code under test).
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,11 +74,18 @@ static inline void lb_event(struct logbuf *b, uint32_t pcr, uint32_t type, const
     lb_put(b, data, dlen);
 }
 
-/* UEFI_VARIABLE_DATA for an ASCII name and a value. */
-static inline size_t efi_var(uint8_t *out, const char *name, const uint8_t *val, size_t vlen)
+/* VendorGuids as UEFI_VARIABLE_DATA stores them: EFI_GLOBAL_VARIABLE, EFI_IMAGE_SECURITY_DATABASE. */
+static const uint8_t efi_global_guid[16] = {0x61, 0xdf, 0xe4, 0x8b, 0xca, 0x93, 0xd2, 0x11,
+                                            0xaa, 0x0d, 0x00, 0xe0, 0x98, 0x03, 0x2b, 0x8c};
+static const uint8_t efi_security_db_guid[16] = {0xcb, 0xb2, 0x19, 0xd7, 0x3a, 0x3d, 0x96, 0x45,
+                                                 0xa3, 0xbc, 0xda, 0xd0, 0x0e, 0x67, 0x65, 0x6f};
+
+/* UEFI_VARIABLE_DATA with a given VendorGuid, an ASCII name and a value. */
+static inline size_t efi_var_guid(uint8_t *out, const uint8_t guid[16], const char *name,
+                                  const uint8_t *val, size_t vlen)
 {
     size_t n = strlen(name), o = 0;
-    memset(out, 0x61, 16); /* GUID: any */
+    memcpy(out, guid, 16);
     o = 16;
     uint64_t nl = n, vl = vlen;
     memcpy(out + o, &nl, 8);
@@ -89,4 +97,11 @@ static inline size_t efi_var(uint8_t *out, const char *name, const uint8_t *val,
     }
     memcpy(out + o, val, vlen);
     return o + vlen;
+}
+
+/* The same with the VendorGuid UEFI gives the name (db, dbx: security database; others global). */
+static inline size_t efi_var(uint8_t *out, const char *name, const uint8_t *val, size_t vlen)
+{
+    bool sdb = strcmp(name, "db") == 0 || strcmp(name, "dbx") == 0;
+    return efi_var_guid(out, sdb ? efi_security_db_guid : efi_global_guid, name, val, vlen);
 }

@@ -28,7 +28,7 @@ static void evaluate_boot(const struct policy_boot *p)
     struct eventlog_facts f;
     if (r && res && eventlog_parse(b.buf, b.len, &log, NULL) == 0 && eventlog_replay(log, r) == 0 &&
         eventlog_facts_extract(log, &f) == 0) {
-        (void)policy_boot_evaluate(p, log, r, &f, res);
+        (void)policy_boot_evaluate(p, log, r, &f, POLICY_ALL_PCRS, res);
         eventlog_facts_done(&f);
     }
     policy_result_done(res);
@@ -47,7 +47,7 @@ static void evaluate_ima(const struct policy_ima *p)
     struct ima_list *l = NULL;
     struct policy_result *res = calloc(1, sizeof(*res));
     if (res && ima_parse(b.buf, b.len, &l, NULL) == 0)
-        (void)policy_ima_evaluate(p, l, 0, l->n_entries, res);
+        (void)policy_ima_evaluate(p, l, 0, 0, l->n_entries, POLICY_ALL_PCRS, res);
     policy_result_done(res);
     free(res);
     ima_list_free(l);

@@ -89,7 +89,7 @@ static void test_boot_evaluate(void **state)
     struct policy_boot *p = NULL;
     struct policy_result *res = calloc(1, sizeof(*res));
     assert_int_equal(boot_parse(json, &p), 0);
-    assert_int_equal(policy_boot_evaluate(p, log, r, &f, res), 0);
+    assert_int_equal(policy_boot_evaluate(p, log, r, &f, POLICY_ALL_PCRS, res), 0);
     assert_true(policy_result_ok(res));
     assert_true(res->checked >= 6);
     policy_result_done(res);
@@ -102,7 +102,7 @@ static void test_boot_evaluate(void **state)
              "\"cmdlines\":[\"/vmlinuz ro\"],\"separators\":true}",
              shim, grub);
     assert_int_equal(boot_parse(json, &p), 0);
-    assert_int_equal(policy_boot_evaluate(p, log, r, &f, res), 0);
+    assert_int_equal(policy_boot_evaluate(p, log, r, &f, POLICY_ALL_PCRS, res), 0);
     assert_int_equal(res->n, 5);
     bool app = false, pcr = false, sb = false, cl = false, sep = false;
     for (size_t i = 0; i < res->n; i++) {
@@ -121,7 +121,7 @@ static void test_boot_evaluate(void **state)
     /* A policy naming a variable the log did not measure. */
     snprintf(json, sizeof(json), "{\"dbx\":[\"%s\"]}", shim);
     assert_int_equal(boot_parse(json, &p), 0);
-    assert_int_equal(policy_boot_evaluate(p, log, r, &f, res), 0);
+    assert_int_equal(policy_boot_evaluate(p, log, r, &f, POLICY_ALL_PCRS, res), 0);
     assert_int_equal(res->n, 1);
     policy_result_done(res);
     policy_boot_free(p);
@@ -172,7 +172,7 @@ static void test_boot_type_not_trusted(void **state)
     struct policy_boot *p = NULL;
     struct policy_result *res = calloc(1, sizeof(*res));
     assert_int_equal(boot_parse(json, &p), 0);
-    assert_int_equal(policy_boot_evaluate(p, log, r, &f, res), 0);
+    assert_int_equal(policy_boot_evaluate(p, log, r, &f, POLICY_ALL_PCRS, res), 0);
     assert_int_equal(res->n, 3);
     assert_string_equal(res->items[0].check, "secure_boot");
     assert_string_equal(res->items[1].check, "boot_app");
@@ -238,7 +238,7 @@ static void test_ima_evaluate(void **state)
     struct policy_ima *p = NULL;
     struct policy_result *res = calloc(1, sizeof(*res));
     assert_int_equal(ima_parse_policy(json, &p), 0);
-    assert_int_equal(policy_ima_evaluate(p, l, 0, l->n_entries, res), 0);
+    assert_int_equal(policy_ima_evaluate(p, l, 0, 0, l->n_entries, POLICY_ALL_PCRS, res), 0);
     assert_int_equal(res->checked, 5);
     assert_int_equal(res->n, 3); /* changed digest, unknown path, violation */
     assert_string_equal(res->items[0].check, "ima_digest");
@@ -255,18 +255,18 @@ static void test_ima_evaluate(void **state)
              "\"/usr/bin/unknown\":[\"%s\"]},\"excludes\":[\"/tmp/\"],\"allow_violations\":true}",
              h1, h2, h1);
     assert_int_equal(ima_parse_policy(json, &p), 0);
-    assert_int_equal(policy_ima_evaluate(p, l, 1, l->n_entries - 1, res), 0);
+    assert_int_equal(policy_ima_evaluate(p, l, 0, 1, l->n_entries - 1, POLICY_ALL_PCRS, res), 0);
     assert_int_equal(res->n, 1);
     assert_string_equal(res->items[0].subject, "/usr/bin/changed");
     policy_result_done(res);
-    assert_int_equal(policy_ima_evaluate(p, l, 3, 10, res), -EINVAL);
+    assert_int_equal(policy_ima_evaluate(p, l, 0, 3, 10, POLICY_ALL_PCRS, res), -EINVAL);
 
     /* Generated from the list, the policy accepts that list (minus the violation). */
     char *gen = policy_ima_generate_from_list(l);
     assert_non_null(gen);
     struct policy_ima *g = NULL;
     assert_int_equal(ima_parse_policy(gen, &g), 0);
-    assert_int_equal(policy_ima_evaluate(g, l, 0, l->n_entries, res), 0);
+    assert_int_equal(policy_ima_evaluate(g, l, 0, 0, l->n_entries, POLICY_ALL_PCRS, res), 0);
     assert_int_equal(res->n, 1);
     assert_string_equal(res->items[0].check, "ima_violation");
     policy_result_done(res);
@@ -294,10 +294,371 @@ static void test_cap(void **state)
     struct policy_ima *p = NULL;
     assert_int_equal(ima_parse_policy("{\"excludes\":[\"/nothing$\"]}", &p), 0);
     struct policy_result *res = calloc(1, sizeof(*res));
-    assert_int_equal(policy_ima_evaluate(p, l, 0, l->n_entries, res), 0);
+    assert_int_equal(policy_ima_evaluate(p, l, 0, 0, l->n_entries, POLICY_ALL_PCRS, res), 0);
     assert_int_equal(res->n, POLICY_MAX_VIOLATIONS);
     assert_int_equal(res->dropped, 50);
     assert_false(policy_result_ok(res));
+    policy_result_done(res);
+    free(res);
+    policy_ima_free(p);
+    ima_list_free(l);
+    free(b.buf);
+}
+
+/*
+ * The engine's entry points as these tests call them: a quoted selection and
+ * the list's offset in the boot travel with every evaluation.
+ */
+static int boot_eval(const struct policy_boot *p, const struct eventlog *log,
+                     const struct eventlog_replay *r, const struct eventlog_facts *f,
+                     uint32_t quoted, struct policy_result *res)
+{
+    return policy_boot_evaluate(p, log, r, f, quoted, res);
+}
+
+static int ima_eval(const struct policy_ima *p, const struct ima_list *l, size_t offset,
+                    uint32_t quoted, struct policy_result *res)
+{
+    return policy_ima_evaluate(p, l, offset, 0, l->n_entries, quoted, res);
+}
+
+/* Evaluate json against the log in b with the quoted PCRs; the number of violations. */
+static size_t boot_violations(const struct logbuf *b, const char *json, uint32_t quoted,
+                              const char *want_check)
+{
+    struct eventlog *log = NULL;
+    assert_int_equal(eventlog_parse(b->buf, b->len, &log, NULL), 0);
+    struct eventlog_replay *r = malloc(sizeof(*r));
+    assert_non_null(r);
+    assert_int_equal(eventlog_replay(log, r), 0);
+    struct eventlog_facts f;
+    assert_int_equal(eventlog_facts_extract(log, &f), 0);
+    struct policy_boot *p = NULL;
+    assert_int_equal(boot_parse(json, &p), 0);
+    struct policy_result *res = calloc(1, sizeof(*res));
+    assert_non_null(res);
+    assert_int_equal(boot_eval(p, log, r, &f, quoted, res), 0);
+    size_t n = res->n + res->dropped;
+    bool named = want_check == NULL;
+    for (size_t i = 0; i < res->n; i++)
+        named |= strcmp(res->items[i].check, want_check) == 0;
+    if (n > 0)
+        assert_true(named); /* the failure is the rule under test, not another */
+    policy_result_done(res);
+    free(res);
+    policy_boot_free(p);
+    eventlog_facts_done(&f);
+    free(r);
+    eventlog_free(log);
+    return n;
+}
+
+static void lb_cmdline(struct logbuf *b, const char *text)
+{
+    char ev[5200];
+    int n = snprintf(ev, sizeof(ev), "kernel_cmdline: %s", text);
+    assert_true(n > 0 && (size_t)n < sizeof(ev));
+    lb_event(b, 8, EV_IPL, text, strlen(text), ev, (size_t)n + 1);
+}
+
+static const char cmd_policy[] = "{\"cmdlines\":[\"/vmlinuz ro quiet\"]}";
+
+/* Nine allowed command lines, then one the policy does not allow. */
+static void test_cmdlines_all_judged(void **state)
+{
+    struct logbuf b;
+    memset(&b, 0, sizeof(b));
+    lb_spec_id(&b);
+    for (int i = 0; i < 9; i++)
+        lb_cmdline(&b, "/vmlinuz ro quiet");
+    assert_int_equal(boot_violations(&b, cmd_policy, POLICY_ALL_PCRS, "cmdline"), 0);
+    lb_cmdline(&b, "/vmlinuz init=/bin/sh");
+    assert_int_equal(boot_violations(&b, cmd_policy, POLICY_ALL_PCRS, "cmdline"), 1);
+}
+
+/* Past the cap every command line allowed still fails: the rest were not listed. */
+static void test_cmdlines_cap(void **state)
+{
+    struct logbuf b;
+    memset(&b, 0, sizeof(b));
+    lb_spec_id(&b);
+    for (int i = 0; i < EVENTLOG_MAX_CMDLINES; i++)
+        lb_cmdline(&b, "/vmlinuz ro quiet");
+    assert_int_equal(boot_violations(&b, cmd_policy, POLICY_ALL_PCRS, "cmdline"), 0);
+    lb_cmdline(&b, "/vmlinuz ro quiet");
+    assert_int_equal(boot_violations(&b, cmd_policy, POLICY_ALL_PCRS, "cmdline"), 1);
+}
+
+/* An over-long command line is a failure, not a line dropped from the judgement. */
+static void test_cmdline_too_long(void **state)
+{
+    struct logbuf b;
+    char *longline = malloc(EVENTLOG_MAX_CMDLINE + 2);
+    assert_non_null(longline);
+    memset(longline, 'a', EVENTLOG_MAX_CMDLINE + 1);
+    longline[EVENTLOG_MAX_CMDLINE + 1] = 0;
+    memset(&b, 0, sizeof(b));
+    lb_spec_id(&b);
+    lb_cmdline(&b, "/vmlinuz ro quiet");
+    lb_cmdline(&b, longline);
+    assert_int_equal(boot_violations(&b, cmd_policy, POLICY_ALL_PCRS, "cmdline"), 1);
+    free(longline);
+}
+
+/* GRUB's command line with its text rewritten (digest kept): not a line to skip. */
+static void test_cmdline_rewritten(void **state)
+{
+    struct logbuf b;
+    static const char fake[] = "kernel_cmdline: /vmlinuz ro quiet";
+    memset(&b, 0, sizeof(b));
+    lb_spec_id(&b);
+    lb_cmdline(&b, "/vmlinuz ro quiet");
+    lb_event(&b, 8, EV_EVENT_TAG, "/vmlinuz init=/bin/sh", 21, fake, sizeof(fake));
+    assert_int_equal(boot_violations(&b, cmd_policy, POLICY_ALL_PCRS, "cmdline"), 1);
+}
+
+static void hex_of(char *out, const void *data, size_t n)
+{
+    uint8_t d[32];
+    EVP_Digest(data, n, d, NULL, EVP_sha256(), NULL);
+    hex(out, d, 32);
+}
+
+static void lb_var(struct logbuf *b, const char *name, const uint8_t *val, size_t vlen,
+                   char *digest_hex)
+{
+    uint8_t var[128];
+    size_t n = efi_var(var, name, val, vlen);
+    lb_event(b, 7, EV_EFI_VARIABLE_DRIVER_CONFIG, var, n, var, n);
+    if (digest_hex)
+        hex_of(digest_hex, var, n);
+}
+
+static const uint8_t sep4[4];
+
+/* dbx measured twice before the separator, the second an "approved" one. */
+static void test_dbx_twice(void **state)
+{
+    struct logbuf b;
+    char real[65], approved[65], json[256];
+    memset(&b, 0, sizeof(b));
+    lb_spec_id(&b);
+    lb_var(&b, "dbx", (const uint8_t *)"revoked-all", 11, real);
+    lb_var(&b, "dbx", (const uint8_t *)"approved", 8, approved);
+    lb_event(&b, 7, EV_SEPARATOR, sep4, 4, sep4, 4);
+    snprintf(json, sizeof(json), "{\"dbx\":[\"%s\",\"%s\"]}", real, approved);
+    assert_int_equal(boot_violations(&b, json, POLICY_ALL_PCRS, "dbx"), 1);
+    snprintf(json, sizeof(json), "{\"dbx\":[\"%s\"]}", approved);
+    assert_int_equal(boot_violations(&b, json, POLICY_ALL_PCRS, "dbx"), 1);
+}
+
+/* The firmware's dbx, then an "approved" one logged after PCR 7's separator. */
+static void test_dbx_after_separator(void **state)
+{
+    struct logbuf b;
+    char real[65], approved[65], json[256];
+    memset(&b, 0, sizeof(b));
+    lb_spec_id(&b);
+    lb_var(&b, "dbx", (const uint8_t *)"old", 3, real);
+    lb_event(&b, 7, EV_SEPARATOR, sep4, 4, sep4, 4);
+    snprintf(json, sizeof(json), "{\"dbx\":[\"%s\"]}", real);
+    assert_int_equal(boot_violations(&b, json, POLICY_ALL_PCRS, "dbx"), 0);
+    lb_var(&b, "dbx", (const uint8_t *)"approved", 8, approved);
+    snprintf(json, sizeof(json), "{\"dbx\":[\"%s\"]}", approved);
+    assert_int_equal(boot_violations(&b, json, POLICY_ALL_PCRS, "dbx"), 1);
+    /* the separator retyped: its content still closes PCR 7 */
+    memset(&b, 0, sizeof(b));
+    lb_spec_id(&b);
+    lb_event(&b, 7, EV_EFI_ACTION, sep4, 4, sep4, 4);
+    lb_var(&b, "dbx", (const uint8_t *)"approved", 8, approved);
+    assert_int_equal(boot_violations(&b, json, POLICY_ALL_PCRS, "dbx"), 1);
+}
+
+/* SecureBoot=1 appearing only after the separator, or repeated there. */
+static void test_secure_boot_after_separator(void **state)
+{
+    struct logbuf b;
+    const uint8_t on = 1;
+    memset(&b, 0, sizeof(b));
+    lb_spec_id(&b);
+    lb_event(&b, 7, EV_SEPARATOR, sep4, 4, sep4, 4);
+    lb_var(&b, "SecureBoot", &on, 1, NULL);
+    assert_int_equal(boot_violations(&b, "{\"secure_boot\":true}", POLICY_ALL_PCRS, "secure_boot"),
+                     1);
+    memset(&b, 0, sizeof(b));
+    lb_spec_id(&b);
+    lb_var(&b, "SecureBoot", &on, 1, NULL);
+    lb_event(&b, 7, EV_SEPARATOR, sep4, 4, sep4, 4);
+    assert_int_equal(boot_violations(&b, "{\"secure_boot\":true}", POLICY_ALL_PCRS, "secure_boot"),
+                     0);
+    lb_var(&b, "SecureBoot", &on, 1, NULL);
+    assert_int_equal(boot_violations(&b, "{\"secure_boot\":true}", POLICY_ALL_PCRS, "secure_boot"),
+                     1);
+}
+
+/* The same content measured twice before the separator stays the firmware's fact. */
+static void test_identical_repeat(void **state)
+{
+    struct logbuf b;
+    const uint8_t on = 1;
+    char db[65], json[256];
+    memset(&b, 0, sizeof(b));
+    lb_spec_id(&b);
+    lb_var(&b, "SecureBoot", &on, 1, NULL);
+    lb_var(&b, "db", (const uint8_t *)"certs", 5, db);
+    lb_var(&b, "SecureBoot", &on, 1, NULL);
+    lb_var(&b, "db", (const uint8_t *)"certs", 5, NULL);
+    lb_event(&b, 7, EV_SEPARATOR, sep4, 4, sep4, 4);
+    snprintf(json, sizeof(json), "{\"secure_boot\":true,\"db\":[\"%s\"]}", db);
+    assert_int_equal(boot_violations(&b, json, POLICY_ALL_PCRS, NULL), 0);
+}
+
+/* A variable is its VendorGuid and its name: "dbx" of another vendor is not the dbx. */
+static void test_variable_guid(void **state)
+{
+    struct logbuf b;
+    uint8_t var[128], other[16];
+    char d[65], json[256];
+    memset(other, 0x61, sizeof(other));
+    memset(&b, 0, sizeof(b));
+    lb_spec_id(&b);
+    size_t n = efi_var_guid(var, other, "dbx", (const uint8_t *)"approved", 8);
+    lb_event(&b, 7, EV_EFI_VARIABLE_DRIVER_CONFIG, var, n, var, n);
+    hex_of(d, var, n);
+    snprintf(json, sizeof(json), "{\"dbx\":[\"%s\"]}", d);
+    assert_int_equal(boot_violations(&b, json, POLICY_ALL_PCRS, "dbx"), 1);
+}
+
+/* More boot applications than the facts list: each one is still judged. */
+static void test_apps_beyond_list(void **state)
+{
+    struct logbuf b;
+    char shim[65], json[128];
+    memset(&b, 0, sizeof(b));
+    lb_spec_id(&b);
+    for (int i = 0; i < EVENTLOG_MAX_APPS + 5; i++)
+        lb_event(&b, 4, EV_EFI_BOOT_SERVICES_APPLICATION, "shim", 4, "p", 1);
+    hex_of(shim, "shim", 4);
+    snprintf(json, sizeof(json), "{\"boot_apps\":[\"%s\"]}", shim);
+    assert_int_equal(boot_violations(&b, json, POLICY_ALL_PCRS, "boot_app"), 0);
+    lb_event(&b, 4, EV_EFI_BOOT_SERVICES_APPLICATION, "evil", 4, "p", 1);
+    assert_int_equal(boot_violations(&b, json, POLICY_ALL_PCRS, "boot_app"), 1);
+}
+
+#define SEL_0_10 0x7FFu /* the verifier's default selection, sha256:0-10 */
+
+/* Rules on PCRs outside the quote fail, whatever the log says about them. */
+static void test_unquoted_pcrs(void **state)
+{
+    struct logbuf b;
+    char d14[65], d11[65], json[512];
+    const uint8_t on = 1;
+    memset(&b, 0, sizeof(b));
+    lb_spec_id(&b);
+    lb_var(&b, "SecureBoot", &on, 1, NULL);
+    lb_event(&b, 11, EV_IPL, "pcr11", 5, "pcr11", 5);
+    lb_event(&b, 14, EV_IPL, "mok", 3, "MokList", 7);
+    hex_of(d11, "pcr11", 5);
+    struct eventlog *log = NULL;
+    assert_int_equal(eventlog_parse(b.buf, b.len, &log, NULL), 0);
+    struct eventlog_replay *r = malloc(sizeof(*r));
+    assert_int_equal(eventlog_replay(log, r), 0);
+    hex(d14, eventlog_replay_bank(r, TPM2_ALG_SHA256)->pcr[14], 32);
+    free(r);
+    eventlog_free(log);
+
+    snprintf(json, sizeof(json), "{\"pcrs\":{\"14\":[\"%s\"]}}", d14);
+    assert_int_equal(boot_violations(&b, json, POLICY_ALL_PCRS, "pcr"), 0);
+    assert_int_equal(boot_violations(&b, json, SEL_0_10, "pcr"), 1);
+    snprintf(json, sizeof(json), "{\"event_digests\":{\"11\":[\"%s\"]}}", d11);
+    assert_int_equal(boot_violations(&b, json, POLICY_ALL_PCRS, "event_digest"), 0);
+    assert_int_equal(boot_violations(&b, json, SEL_0_10, "event_digest"), 1);
+    assert_int_equal(boot_violations(&b, "{\"firmware_pcrs\":[12],\"secure_boot\":true}",
+                                     POLICY_ALL_PCRS, NULL),
+                     0);
+    assert_int_equal(boot_violations(&b, "{\"firmware_pcrs\":[12],\"secure_boot\":true}",
+                                     SEL_0_10, "firmware_pcrs"),
+                     1);
+    /* PCR 7 left out of the quote: the Secure Boot rule cannot be judged */
+    assert_int_equal(boot_violations(&b, "{\"secure_boot\":true}", SEL_0_10 & ~0x80u, "secure_boot"),
+                     1);
+}
+
+/* The mask of PCRs a policy reads, for the verifier to refuse what it does not quote. */
+static void test_policy_pcrs(void **state)
+{
+    struct policy_boot *p = NULL;
+    char json[512], d[65];
+    memset(d, 'a', 64);
+    d[64] = 0;
+    snprintf(json, sizeof(json),
+             "{\"firmware_pcrs\":[12],\"pcrs\":{\"14\":[\"%s\"]},\"event_digests\":{\"11\":[\"%s\"]},"
+             "\"secure_boot\":true,\"boot_apps\":[\"%s\"],\"cmdlines\":[\"x\"]}",
+             d, d, d);
+    assert_int_equal(boot_parse(json, &p), 0);
+    assert_int_equal(policy_boot_pcrs(p), (1u << 12) | (1u << 14) | (1u << 11) | 0x80 | 0x10 | 0x100);
+    assert_int_equal(policy_boot_bank(p), TPM2_ALG_SHA256);
+    policy_boot_free(p);
+    assert_int_equal(boot_parse("{\"separators\":true}", &p), 0);
+    assert_int_equal(policy_boot_pcrs(p), 0xFF);
+    policy_boot_free(p);
+    struct policy_ima *pi = NULL;
+    assert_int_equal(ima_parse_policy("{\"excludes\":[\"/tmp/\"]}", &pi), 0);
+    assert_int_equal(policy_ima_pcrs(pi), 1u << 10);
+    policy_ima_free(pi);
+}
+
+/* Only the boot's entry 0 is exempt: a delta starting with "boot_aggregate" is judged. */
+static void test_ima_boot_aggregate_offset(void **state)
+{
+    struct imabuf b = {0};
+    uint8_t ok[32], bad[32];
+    memset(ok, 0x11, 32);
+    memset(bad, 0x66, 32);
+    ib_entry(&b, 10, "boot_aggregate", bad, 0);
+    ib_entry(&b, 10, "/usr/bin/ok", ok, 0);
+    struct ima_list *l = NULL;
+    assert_int_equal(ima_parse(b.buf, b.len, &l, NULL), 0);
+    char h[65], json[256];
+    hex(h, ok, 32);
+    snprintf(json, sizeof(json), "{\"digests\":{\"/usr/bin/ok\":[\"%s\"]}}", h);
+    struct policy_ima *p = NULL;
+    assert_int_equal(ima_parse_policy(json, &p), 0);
+    struct policy_result *res = calloc(1, sizeof(*res));
+    assert_int_equal(ima_eval(p, l, 0, POLICY_ALL_PCRS, res), 0);
+    assert_true(policy_result_ok(res)); /* absolute entry 0: the replay judges it */
+    policy_result_done(res);
+    assert_int_equal(ima_eval(p, l, 7, POLICY_ALL_PCRS, res), 0);
+    assert_int_equal(res->n, 1);
+    assert_string_equal(res->items[0].subject, "boot_aggregate");
+    policy_result_done(res);
+    free(res);
+    policy_ima_free(p);
+    ima_list_free(l);
+    free(b.buf);
+}
+
+/* An IMA entry extending a PCR the quote does not cover is not judged as allowed. */
+static void test_ima_unquoted_pcr(void **state)
+{
+    struct imabuf b = {0};
+    uint8_t ok[32];
+    memset(ok, 0x11, 32);
+    ib_entry(&b, 11, "/usr/bin/ok", ok, 0);
+    struct ima_list *l = NULL;
+    assert_int_equal(ima_parse(b.buf, b.len, &l, NULL), 0);
+    char h[65], json[256];
+    hex(h, ok, 32);
+    snprintf(json, sizeof(json), "{\"digests\":{\"/usr/bin/ok\":[\"%s\"]}}", h);
+    struct policy_ima *p = NULL;
+    assert_int_equal(ima_parse_policy(json, &p), 0);
+    struct policy_result *res = calloc(1, sizeof(*res));
+    assert_int_equal(ima_eval(p, l, 3, POLICY_ALL_PCRS, res), 0);
+    assert_true(policy_result_ok(res));
+    policy_result_done(res);
+    assert_int_equal(ima_eval(p, l, 3, 1u << 10, res), 0);
+    assert_int_equal(res->n, 1);
+    assert_string_equal(res->items[0].check, "ima_pcr");
     policy_result_done(res);
     free(res);
     policy_ima_free(p);
@@ -311,6 +672,20 @@ int main(void)
         cmocka_unit_test(test_boot_parse_rejects),    cmocka_unit_test(test_boot_evaluate),
         cmocka_unit_test(test_boot_type_not_trusted), cmocka_unit_test(test_ima_parse_rejects),
         cmocka_unit_test(test_ima_evaluate),          cmocka_unit_test(test_cap),
+        cmocka_unit_test(test_cmdlines_all_judged),
+        cmocka_unit_test(test_cmdlines_cap),
+        cmocka_unit_test(test_cmdline_too_long),
+        cmocka_unit_test(test_cmdline_rewritten),
+        cmocka_unit_test(test_dbx_twice),
+        cmocka_unit_test(test_dbx_after_separator),
+        cmocka_unit_test(test_secure_boot_after_separator),
+        cmocka_unit_test(test_identical_repeat),
+        cmocka_unit_test(test_variable_guid),
+        cmocka_unit_test(test_apps_beyond_list),
+        cmocka_unit_test(test_unquoted_pcrs),
+        cmocka_unit_test(test_policy_pcrs),
+        cmocka_unit_test(test_ima_boot_aggregate_offset),
+        cmocka_unit_test(test_ima_unquoted_pcr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
