@@ -9,9 +9,10 @@
 #include "verify/ek-identity.h"
 #include "verify/tpm-pubkey.h"
 
-/* A copy of ek whose RSA modulus has no leading zero bytes: tpm_pubkey_to_evp
- * refuses those (a TPM never writes them), but they do not change the key. */
-static void strip_modulus_zeros(TPMT_PUBLIC *ek)
+/* The modulus without leading zero bytes and keyBits saying its size:
+ * tpm_pubkey_to_evp refuses other forms (a TPM never writes them), but they do
+ * not change the key, and the template check is where keyBits is judged. */
+static void canonical_modulus(TPMT_PUBLIC *ek)
 {
     TPM2B_PUBLIC_KEY_RSA *n = &ek->unique.rsa;
     size_t z = 0;
@@ -19,6 +20,7 @@ static void strip_modulus_zeros(TPMT_PUBLIC *ek)
         z++;
     memmove(n->buffer, n->buffer + z, n->size - z);
     n->size = (UINT16)(n->size - z);
+    ek->parameters.rsaDetail.keyBits = (UINT16)(8u * n->size);
 }
 
 int ek_identity(const TPMT_PUBLIC *ek, uint8_t ret[EK_IDENTITY_LEN])
@@ -29,7 +31,7 @@ int ek_identity(const TPMT_PUBLIC *ek, uint8_t ret[EK_IDENTITY_LEN])
     if (canon.type == TPM2_ALG_RSA) {
         if (canon.unique.rsa.size > sizeof(canon.unique.rsa.buffer))
             return -EBADMSG;
-        strip_modulus_zeros(&canon);
+        canonical_modulus(&canon);
     }
     _cleanup_(EVP_PKEY_freep) EVP_PKEY *pkey = NULL;
     int r = tpm_pubkey_to_evp(&canon, &pkey);

@@ -110,65 +110,71 @@ static bool unique_size_ok(const struct ek_tpl *t, const TPMT_PUBLIC *ek)
     return ek->unique.ecc.x.size == fs && ek->unique.ecc.y.size == fs;
 }
 
-/* The first field in which ek differs from t, or NULL when it matches t. */
-static const char *first_difference(const struct ek_tpl *t, const TPMT_PUBLIC *ek)
+/* The fields in the order they are compared; a match passes all. */
+static const char *const fields[] = {
+    "type", "nameAlg", "objectAttributes", "authPolicy",
+    "parameters (symmetric, scheme, key size or curve, exponent, kdf)", "unique size",
+};
+#define MATCH (sizeof(fields) / sizeof(fields[0]))
+
+/* The index in fields of the first field in which ek differs from t, MATCH if none. */
+static size_t first_difference(const struct ek_tpl *t, const TPMT_PUBLIC *ek)
 {
     TPMT_PUBLIC want;
     tpl_public(t, &want);
     if (ek->type != want.type)
-        return "type";
+        return 0;
     if (ek->nameAlg != want.nameAlg)
-        return "nameAlg";
+        return 1;
     if (ek->objectAttributes != want.objectAttributes)
-        return "objectAttributes";
+        return 2;
     if (ek->authPolicy.size != want.authPolicy.size ||
         memcmp(ek->authPolicy.buffer, want.authPolicy.buffer, want.authPolicy.size) != 0)
-        return "authPolicy";
+        return 3;
     uint8_t a[sizeof(TPMU_PUBLIC_PARMS)], b[sizeof(TPMU_PUBLIC_PARMS)];
     size_t alen, blen;
     if (marshal_parms(ek, a, sizeof(a), &alen) < 0 || marshal_parms(&want, b, sizeof(b), &blen) < 0 ||
         alen != blen || memcmp(a, b, alen) != 0)
-        return "parameters (symmetric, scheme, key size or curve, exponent, kdf)";
+        return 4;
     if (!unique_size_ok(t, ek))
-        return "unique size";
-    return NULL;
+        return 5;
+    return MATCH;
 }
 
-/* How alike t and ek are, to name the template a refusal compares with. */
-static int likeness(const struct ek_tpl *t, const TPMT_PUBLIC *ek)
+static bool same_key_kind(const struct ek_tpl *t, const TPMT_PUBLIC *ek)
 {
     if (t->type != ek->type)
-        return 0;
-    UINT16 key = ek->type == TPM2_ALG_RSA ? ek->parameters.rsaDetail.keyBits
-                                           : ek->parameters.eccDetail.curveID;
-    return 1 + (t->key == key) * 4 + (t->name_alg == ek->nameAlg) * 2 +
-           (t->attrs == ek->objectAttributes);
-}
-
-static const struct ek_tpl *closest(const TPMT_PUBLIC *ek)
-{
-    const struct ek_tpl *best = &templates[0];
-    for (size_t i = 1; i < N_TEMPLATES; i++)
-        if (likeness(&templates[i], ek) > likeness(best, ek))
-            best = &templates[i];
-    return best;
+        return false;
+    return t->key == (ek->type == TPM2_ALG_RSA ? ek->parameters.rsaDetail.keyBits
+                                               : ek->parameters.eccDetail.curveID);
 }
 
 int ek_template_match(const TPMT_PUBLIC *ek, const char **ret_name, struct att_check *ret)
 {
     if (!ek || !ret)
         return -EINVAL;
-    for (size_t i = 0; i < N_TEMPLATES; i++)
-        if (!first_difference(&templates[i], ek)) {
+    /* The refusal names a template of the EK's key kind if there is one (a
+     * chip's key size or curve is what it is), then the one matching the most
+     * fields in a row. */
+    size_t best = 0, best_at = 0, best_score = 0;
+    for (size_t i = 0; i < N_TEMPLATES; i++) {
+        size_t at = first_difference(&templates[i], ek);
+        if (at == MATCH) {
             if (ret_name)
                 *ret_name = templates[i].name;
             att_check_pass(ret, "ek-template");
             return 0;
         }
-    const struct ek_tpl *t = closest(ek);
+        size_t score = at + (same_key_kind(&templates[i], ek) ? MATCH + 1 : 0);
+        if (score > best_score) {
+            best = i;
+            best_at = at;
+            best_score = score;
+        }
+    }
     att_check_fail(ret, "ek-template",
                    "the EK public area is no TCG EK Credential Profile template: %s differs "
                    "from template %s",
-                   first_difference(t, ek), t->name);
+                   fields[best_at], templates[best].name);
     return ATT_E_VERIFY;
 }
