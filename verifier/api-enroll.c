@@ -90,9 +90,20 @@ static int check_identity(struct verifier *v, const struct enroll_request *r, TP
     return 0;
 }
 
+/* Whether machine m was enrolled with ek: the same identity, or for a machine of
+ * before the identity (no EK public stored) the same digest of the public area. */
+static bool same_ek(const struct machine *m, const TPMT_PUBLIC *ek, const char *ek_hex)
+{
+    if (strcmp(m->ek_digest, ek_hex) == 0)
+        return true;
+    char legacy[65];
+    return !m->ek_public && ek_legacy_digest(ek, legacy) == 0 &&
+           strcmp(m->ek_digest, legacy) == 0;
+}
+
 /* A machine id already enrolled with another EK: hardware swap, operator reset needed. */
 static bool identity_conflict(struct verifier *v, const struct enroll_request *r,
-                              const char *ek_hex, struct http_reply *rep)
+                              const TPMT_PUBLIC *ek, const char *ek_hex, struct http_reply *rep)
 {
     struct machine m;
     int ret = v->storage->ops->get_machine(v->storage, r->machine_id, &m);
@@ -102,7 +113,7 @@ static bool identity_conflict(struct verifier *v, const struct enroll_request *r
         reply_storage_error(v, rep, ret, "read a machine");
         return true;
     }
-    bool swapped = strcmp(m.ek_digest, ek_hex) != 0;
+    bool swapped = !same_ek(&m, ek, ek_hex);
     machine_done(&m);
     if (swapped) {
         log_refusal(v, r, "ek-changed",
@@ -138,7 +149,7 @@ void api_enrollments(void *userdata, const struct http_request *req, struct http
         http_reply_error(rep, 400, "ak_public", "cannot compute the AK name");
         goto out;
     }
-    if (identity_conflict(v, &r, en.ek_digest, rep))
+    if (identity_conflict(v, &r, &ek.publicArea, en.ek_digest, rep))
         goto out;
 
     TPM2B_ID_OBJECT blob;
@@ -165,6 +176,8 @@ void api_enrollments(void *userdata, const struct http_request *req, struct http
     snprintf(en.ak_name, sizeof(en.ak_name), "%s", ak_hex);
     en.ak_public = r.ak_public;
     en.ak_public_len = r.ak_public_len;
+    en.ek_public = r.ek_public;
+    en.ek_public_len = r.ek_public_len;
     en.expires_at = verifier_now() + v->cfg->enrollment_ttl;
     ret = v->storage->ops->put_enrollment(v->storage, &en);
     if (ret < 0) {
@@ -181,6 +194,14 @@ void api_enrollments(void *userdata, const struct http_request *req, struct http
 out:
     OPENSSL_cleanse(en.secret, sizeof(en.secret));
     enroll_request_done(&r);
+}
+
+/* The pre-identity digest of a stored EK public area, to recognise machines of before it. */
+static int legacy_digest_of(const uint8_t *ek_public, size_t len, char ret_hex[65])
+{
+    TPM2B_PUBLIC ek;
+    int r = tpm_public_unmarshal(ek_public, len, &ek);
+    return r < 0 ? r : ek_legacy_digest(&ek.publicArea, ret_hex);
 }
 
 void api_activate(void *userdata, const struct http_request *req, struct http_reply *rep)
@@ -222,8 +243,14 @@ void api_activate(void *userdata, const struct http_request *req, struct http_re
     struct machine m = {
         .ak_public = en.ak_public,
         .ak_public_len = en.ak_public_len,
+        .ek_public = en.ek_public,
+        .ek_public_len = en.ek_public_len,
         .enrolled_at = verifier_now(),
     };
+    if (legacy_digest_of(en.ek_public, en.ek_public_len, m.ek_legacy) < 0) {
+        http_reply_error(rep, 500, NULL, "the stored EK public area does not parse");
+        goto done;
+    }
     snprintf(m.machine_id, sizeof(m.machine_id), "%s", en.machine_id);
     snprintf(m.hostname, sizeof(m.hostname), "%s", en.hostname);
     snprintf(m.ak_name, sizeof(m.ak_name), "%s", en.ak_name);

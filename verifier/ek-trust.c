@@ -13,6 +13,9 @@
 #include "common/hex.h"
 #include "ek-trust.h"
 #include "verify/ek-cert.h"
+#include "verify/ek-identity.h"
+#include "verify/ek-template.h"
+#include "verify/roca.h"
 
 static int load_allowlist(const char *path, struct ek_trust *t)
 {
@@ -66,7 +69,8 @@ void ek_trust_done(struct ek_trust *t)
     *t = (struct ek_trust){0};
 }
 
-static int ek_digest_raw(const TPMT_PUBLIC *ek, uint8_t out[32])
+/* What ek_digest was before the identity: SHA-256 of the marshaled TPM2B_PUBLIC. */
+static int legacy_digest_raw(const TPMT_PUBLIC *ek, uint8_t out[32])
 {
     TPM2B_PUBLIC pub = {.publicArea = *ek};
     uint8_t buf[sizeof(TPM2B_PUBLIC)];
@@ -77,31 +81,75 @@ static int ek_digest_raw(const TPMT_PUBLIC *ek, uint8_t out[32])
     return EVP_Digest(buf, off, out, &n, EVP_sha256(), NULL) ? 0 : -EIO;
 }
 
-int ek_digest(const TPMT_PUBLIC *ek, char ret_hex[65])
+static int to_hex(const uint8_t d[32], char ret_hex[65])
 {
-    uint8_t d[32];
-    int r = ek_digest_raw(ek, d);
-    if (r < 0)
-        return r;
-    _cleanup_free_ char *hex = hex_encode(d, sizeof(d));
+    _cleanup_free_ char *hex = hex_encode(d, 32);
     if (!hex)
         return -ENOMEM;
     memcpy(ret_hex, hex, 65);
     return 0;
 }
 
+int ek_digest(const TPMT_PUBLIC *ek, char ret_hex[65])
+{
+    uint8_t d[EK_IDENTITY_LEN];
+    int r = ek_identity(ek, d);
+    return r < 0 ? r : to_hex(d, ret_hex);
+}
+
+int ek_legacy_digest(const TPMT_PUBLIC *ek, char ret_hex[65])
+{
+    uint8_t d[32];
+    int r = legacy_digest_raw(ek, d);
+    return r < 0 ? r : to_hex(d, ret_hex);
+}
+
+/* On the allowlist by its identity, or by the digest of its exact public area. */
+static int allowlisted(const struct ek_trust *t, const TPMT_PUBLIC *ek, bool *ret)
+{
+    uint8_t id[EK_IDENTITY_LEN], legacy[32];
+    int r = ek_identity(ek, id);
+    if (r < 0 || (r = legacy_digest_raw(ek, legacy)) < 0)
+        return r;
+    *ret = false;
+    for (size_t i = 0; i < t->n_allow; i++)
+        if (CRYPTO_memcmp(t->allow[i], id, 32) == 0 || CRYPTO_memcmp(t->allow[i], legacy, 32) == 0)
+            *ret = true;
+    return 0;
+}
+
+/* ROCA keys are refused whoever vouches for them: their private key is computable. */
+static int check_roca(const TPMT_PUBLIC *ek, struct att_check *ret)
+{
+    bool roca;
+    int r = tpm_rsa_roca(ek, &roca);
+    if (r < 0)
+        return r;
+    if (roca) {
+        att_check_fail(ret, "ek-roca",
+                       "the EK's RSA modulus has the ROCA fingerprint (CVE-2017-15361): the key "
+                       "is factorable");
+        return ATT_E_VERIFY;
+    }
+    return 0;
+}
+
 int ek_trust_check(const struct ek_trust *t, const TPMT_PUBLIC *ek, const uint8_t *cert,
                    size_t cert_len, struct att_check *ret)
 {
-    uint8_t d[32];
-    int r = ek_digest_raw(ek, d);
+    int r = check_roca(ek, ret);
     if (r < 0)
         return r;
-    for (size_t i = 0; i < t->n_allow; i++)
-        if (CRYPTO_memcmp(t->allow[i], d, 32) == 0) {
-            att_check_pass(ret, "ek-allowlist");
-            return 0;
-        }
+    bool listed;
+    if ((r = allowlisted(t, ek, &listed)) < 0)
+        return r;
+    if (listed) {
+        att_check_pass(ret, "ek-allowlist");
+        return 0;
+    }
+    /* Outside the allowlist only the profile's templates: a chip's EK is made from one. */
+    if ((r = ek_template_match(ek, NULL, ret)) < 0)
+        return r;
     if (!cert) {
         att_check_fail(ret, "ek-not-trusted",
                        "no EK certificate was sent and the EK is not on the allowlist");

@@ -13,9 +13,13 @@
 /*
  * Which EKs the verifier trusts: a certificate chaining to a manufacturer root
  * in the roots directory (quote/verify/ek-cert.h does the chain and the key
- * binding), or an EK public listed in the allowlist file: one lowercase hex
- * SHA-256 per line of the marshaled TPM2B_PUBLIC (`sha256sum ek.pub` of a
- * tpm2_createek -u file); '#' starts a comment.
+ * binding) and made from a TCG EK Credential Profile template
+ * (verify/ek-template.h), or an EK listed in the allowlist file, template or
+ * not: one lowercase hex SHA-256 per line, either the EK's identity
+ * (verify/ek-identity.h: the SHA-256 of its DER SubjectPublicKeyInfo, which
+ * every encoding of the key shares) or the SHA-256 of one exact marshaled
+ * TPM2B_PUBLIC (`sha256sum ek.pub` of a tpm2_createek -u file); '#' starts a
+ * comment. An RSA EK with the ROCA fingerprint is refused in every case.
  */
 struct ek_trust {
     X509_STORE *store; /* NULL when the roots directory is missing or empty */
@@ -26,13 +30,21 @@ struct ek_trust {
 int ek_trust_load(const char *roots_dir, const char *allowlist, struct ek_trust *ret);
 void ek_trust_done(struct ek_trust *t);
 
-/* SHA-256 of the canonical TPM2B_PUBLIC marshaling of ek, as lowercase hex (65 bytes). */
+/* The hardware identity of ek (verify/ek-identity.h) as lowercase hex (65 bytes). */
 int ek_digest(const TPMT_PUBLIC *ek, char ret_hex[65]);
 
 /*
+ * What ek_digest was before schema version 5 (SHA-256 of the marshaled
+ * TPM2B_PUBLIC): machines enrolled before it are stored under that digest and
+ * recognised by it until they enroll again.
+ */
+int ek_legacy_digest(const TPMT_PUBLIC *ek, char ret_hex[65]);
+
+/*
  * Decide whether ek (with its optional DER/PEM certificate) is trusted. Returns
- * 0, or ATT_E_VERIFY with *ret naming the reason ("ek-cert-chain", ...,
- * "ek-not-trusted" when there is no certificate and the EK is not listed).
+ * 0, or ATT_E_VERIFY with *ret naming the reason ("ek-roca", "ek-template",
+ * "ek-cert-chain", ..., "ek-not-trusted" when there is no certificate and the
+ * EK is not listed).
  */
 int ek_trust_check(const struct ek_trust *t, const TPMT_PUBLIC *ek, const uint8_t *cert,
                    size_t cert_len, struct att_check *ret);

@@ -86,6 +86,18 @@ static const char *const migrations[] = {
     "DROP TABLE nonces;",
     /* 4: pending enrollment challenges are counted per EK. */
     "CREATE INDEX enrollments_ek ON enrollments (ek_digest);",
+    /*
+     * 5: ek_digest becomes the EK's identity (a digest of its key alone,
+     * verify/ek-identity.h) and the EK public area is kept with it. Rows
+     * written before stored no EK public, so their digest (of the marshaled
+     * public area) cannot be recomputed: they keep it, ek_public NULL marks
+     * them, enrollment matches them by that old digest, and their next
+     * enrollment rewrites them with the identity. Pending challenges carry
+     * the old digest and no EK: they are dropped (the agent asks again).
+     */
+    "ALTER TABLE machines ADD COLUMN ek_public BLOB;"
+    "DELETE FROM enrollments;"
+    "ALTER TABLE enrollments ADD COLUMN ek_public BLOB NOT NULL DEFAULT x'';",
 };
 
 /*
@@ -365,7 +377,8 @@ void machine_done(struct machine *m)
         return;
     free(m->ak_public);
     free(m->ima_state);
-    m->ak_public = m->ima_state = NULL;
+    free(m->ek_public);
+    m->ak_public = m->ima_state = m->ek_public = NULL;
 }
 
 void enrollment_done(struct enrollment *en)
@@ -373,8 +386,9 @@ void enrollment_done(struct enrollment *en)
     if (!en)
         return;
     free(en->ak_public);
+    free(en->ek_public);
     OPENSSL_cleanse(en->secret, sizeof(en->secret));
-    en->ak_public = NULL;
+    en->ak_public = en->ek_public = NULL;
 }
 
 /* ---- enrollments ---- */
@@ -402,8 +416,8 @@ static int op_put_enrollment(struct conn *c, void *arg)
     if ((unsigned)pending >= pa->max_pending)
         return -EBUSY;
     st = stmt(c, "INSERT INTO enrollments (id, machine_id, hostname, ak_name,"
-                 " ek_digest, ak_public, secret, expires_at)"
-                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                 " ek_digest, ak_public, secret, expires_at, ek_public)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st)
         return -EIO;
     sqlite3_bind_text(st, 1, en->id, -1, SQLITE_STATIC);
@@ -414,6 +428,7 @@ static int op_put_enrollment(struct conn *c, void *arg)
     sqlite3_bind_blob(st, 6, en->ak_public, (int)en->ak_public_len, SQLITE_STATIC);
     sqlite3_bind_blob(st, 7, en->secret, sizeof(en->secret), SQLITE_STATIC);
     sqlite3_bind_int64(st, 8, en->expires_at);
+    sqlite3_bind_blob(st, 9, en->ek_public, (int)en->ek_public_len, SQLITE_STATIC);
     return step_done(st);
 }
 
@@ -432,7 +447,8 @@ static int op_take_enrollment(struct conn *c, void *arg)
 {
     struct take_enrollment_arg *a = arg;
     sqlite3_stmt *st = stmt(c, "DELETE FROM enrollments WHERE id = ? RETURNING machine_id,"
-                               " hostname, ak_name, ek_digest, ak_public, secret, expires_at");
+                               " hostname, ak_name, ek_digest, ak_public, secret, expires_at,"
+                               " ek_public");
     if (!st)
         return -EIO;
     sqlite3_bind_text(st, 1, a->id, -1, SQLITE_STATIC);
@@ -453,6 +469,8 @@ static int op_take_enrollment(struct conn *c, void *arg)
     copy_text(en->ak_name, sizeof(en->ak_name), st, 2);
     copy_text(en->ek_digest, sizeof(en->ek_digest), st, 3);
     r = copy_blob(&en->ak_public, &en->ak_public_len, st, 4);
+    if (r == 0)
+        r = copy_blob(&en->ek_public, &en->ek_public_len, st, 7);
     if (sqlite3_column_bytes(st, 5) == sizeof(en->secret))
         memcpy(en->secret, sqlite3_column_blob(st, 5), sizeof(en->secret));
     en->expires_at = sqlite3_column_int64(st, 6);
@@ -473,7 +491,8 @@ static int sqlite_take_enrollment(struct storage *s, const char *id, struct enro
 
 #define MACHINE_COLUMNS                                                                            \
     "machine_id, hostname, ak_name, ek_digest, ak_public, status, grp, enrolled_at, has_clock,"    \
-    " clock, reset_count, restart_count, ima_count, ima_state, last_status, last_verdict_at"
+    " clock, reset_count, restart_count, ima_count, ima_state, last_status, last_verdict_at,"     \
+    " ek_public"
 
 static int read_machine(sqlite3_stmt *st, struct machine *m)
 {
@@ -493,7 +512,8 @@ static int read_machine(sqlite3_stmt *st, struct machine *m)
     copy_text(m->last_status, sizeof(m->last_status), st, 14);
     m->last_verdict_at = sqlite3_column_int64(st, 15);
     if (copy_blob(&m->ak_public, &m->ak_public_len, st, 4) < 0 ||
-        copy_blob(&m->ima_state, &m->ima_state_len, st, 13) < 0) {
+        copy_blob(&m->ima_state, &m->ima_state_len, st, 13) < 0 ||
+        copy_blob(&m->ek_public, &m->ek_public_len, st, 16) < 0) {
         machine_done(m);
         return -ENOMEM;
     }
@@ -532,38 +552,55 @@ static int sqlite_get_machine_by_ak(struct storage *s, const char *ak_name, stru
                              ak_name, ret);
 }
 
+/* Whether the row's EK is m's: the same identity, or, for a row written before
+ * schema version 5 (no ek_public), the same digest of the marshaled public area. */
+#define SAME_EK "(ek_digest = ?1 OR (ek_public IS NULL AND ek_digest = ?2))"
+
+static void bind_ek(sqlite3_stmt *st, const struct machine *m)
+{
+    sqlite3_bind_text(st, 1, m->ek_digest, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, m->ek_legacy, -1, SQLITE_STATIC);
+}
+
+/* A re-enrollment: new AK; a row of before version 5 gets the identity and the EK public. */
+static int update_enrolled(struct conn *c, const struct machine *m)
+{
+    sqlite3_stmt *st = stmt(c, "UPDATE machines SET hostname = ?3, ak_name = ?4, ak_public = ?5,"
+                               " ek_digest = ?1, ek_public = ?6 WHERE machine_id = ?7");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_text(st, 1, m->ek_digest, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, m->hostname, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, m->ak_name, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 5, m->ak_public, (int)m->ak_public_len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 6, m->ek_public, (int)m->ek_public_len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, m->machine_id, -1, SQLITE_STATIC);
+    return step_done(st);
+}
+
 static int op_enroll_machine(struct conn *c, void *arg)
 {
     const struct machine *m = arg;
     /* The hardware identity is the EK: a machine id never moves to another EK. */
-    sqlite3_stmt *st = stmt(c, "SELECT ek_digest FROM machines WHERE machine_id = ?");
+    sqlite3_stmt *st = stmt(c, "SELECT " SAME_EK " FROM machines WHERE machine_id = ?3");
     if (!st)
         return -EIO;
-    sqlite3_bind_text(st, 1, m->machine_id, -1, SQLITE_STATIC);
+    bind_ek(st, m);
+    sqlite3_bind_text(st, 3, m->machine_id, -1, SQLITE_STATIC);
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW) {
-        bool same = strcmp((const char *)sqlite3_column_text(st, 0), m->ek_digest) == 0;
+        bool same = sqlite3_column_int(st, 0) == 1;
         sqlite3_reset(st);
-        if (!same)
-            return -EEXIST;
-        st = stmt(c, "UPDATE machines SET hostname = ?, ak_name = ?, ak_public = ?"
-                     " WHERE machine_id = ?");
-        if (!st)
-            return -EIO;
-        sqlite3_bind_text(st, 1, m->hostname, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, m->ak_name, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 3, m->ak_public, (int)m->ak_public_len, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, m->machine_id, -1, SQLITE_STATIC);
-        return step_done(st);
+        return same ? update_enrolled(c, m) : -EEXIST;
     }
     sqlite3_reset(st);
     if (r != SQLITE_DONE)
         return -EIO;
     /* One EK, one machine: a TPM cannot enroll under a second machine id. */
-    st = stmt(c, "SELECT 1 FROM machines WHERE ek_digest = ?");
+    st = stmt(c, "SELECT 1 FROM machines WHERE " SAME_EK);
     if (!st)
         return -EIO;
-    sqlite3_bind_text(st, 1, m->ek_digest, -1, SQLITE_STATIC);
+    bind_ek(st, m);
     r = sqlite3_step(st);
     sqlite3_reset(st);
     if (r == SQLITE_ROW)
@@ -571,7 +608,7 @@ static int op_enroll_machine(struct conn *c, void *arg)
     if (r != SQLITE_DONE)
         return -EIO;
     st = stmt(c, "INSERT INTO machines (machine_id, hostname, ak_name, ek_digest, ak_public,"
-                 " status, enrolled_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+                 " status, enrolled_at, ek_public) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st)
         return -EIO;
     sqlite3_bind_text(st, 1, m->machine_id, -1, SQLITE_STATIC);
@@ -581,6 +618,7 @@ static int op_enroll_machine(struct conn *c, void *arg)
     sqlite3_bind_blob(st, 5, m->ak_public, (int)m->ak_public_len, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, m->status, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, m->enrolled_at);
+    sqlite3_bind_blob(st, 8, m->ek_public, (int)m->ek_public_len, SQLITE_STATIC);
     return step_done(st); /* an AK name of another machine: UNIQUE -> -EEXIST */
 }
 

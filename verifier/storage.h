@@ -28,7 +28,14 @@ struct machine {
     char machine_id[33];
     char hostname[254];
     char ak_name[ST_NAME_MAX];
-    char ek_digest[65]; /* hex SHA-256 of the marshaled EK public: the hardware identity */
+    char ek_digest[65]; /* the EK's identity (verify/ek-identity.h) as hex: the hardware identity */
+    /* the EK public area as enrolled; NULL for a machine enrolled before schema
+     * version 5, whose ek_digest is then the SHA-256 of that marshaled area */
+    uint8_t *ek_public;
+    size_t ek_public_len;
+    /* enroll_machine only: that older digest of the enrolling EK, so that a
+     * machine of before version 5 is still recognised (never read back) */
+    char ek_legacy[65];
     char status[20];    /* "pending_approval", "enrolled", "revoked" */
     char group[64];
     uint8_t *ak_public;
@@ -52,7 +59,9 @@ struct enrollment {
     char machine_id[33];
     char hostname[254];
     char ak_name[ST_NAME_MAX];
-    char ek_digest[65];
+    char ek_digest[65]; /* the EK's identity, as in struct machine */
+    uint8_t *ek_public; /* the EK public area as sent */
+    size_t ek_public_len;
     uint8_t *ak_public;
     size_t ak_public_len;
     uint8_t secret[32];

@@ -7,6 +7,7 @@
 #include "common/cleanup.h"
 #include "common/error.h"
 #include "verify/ak-check.h"
+#include "verify/roca.h"
 #include "verify/tpm-pubkey.h"
 
 #define AK_REQUIRED                                                                                \
@@ -96,6 +97,14 @@ int ak_check_public(const TPMT_PUBLIC *ak, struct att_check *ret)
         return fail(ret, "ak-key", "public key does not parse: %s", strerror(-r));
     if (tpm_pubkey_check(pkey) < 0)
         return fail(ret, "ak-key", "public key fails validation");
+    bool roca;
+    r = tpm_rsa_roca(ak, &roca);
+    if (r < 0)
+        return fail(ret, "ak-roca", "the ROCA test cannot run: %s", strerror(-r));
+    if (roca)
+        return fail(ret, "ak-roca",
+                    "RSA modulus has the ROCA fingerprint (CVE-2017-15361): the key is "
+                    "factorable");
     att_check_pass(ret, "ak");
     return 0;
 }

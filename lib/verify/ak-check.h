@@ -16,9 +16,10 @@
  *    ECC) with hash SHA-256 or SHA-384, never TPM_ALG_NULL (the quote's scheme
  *    must be pinned by the key);
  *  - RSA 2048 or 3072 bits, exponent 65537; ECC NIST P-256 or P-384, kdf NULL,
- *    and the public key parses (tpm_pubkey_to_evp).
+ *    and the public key parses (tpm_pubkey_to_evp);
+ *  - an RSA modulus without the ROCA fingerprint (verify/roca.h).
  * Returns 0 when every check passes, ATT_E_VERIFY with *ret naming the first
  * failed check ("ak-type", "ak-attributes", "ak-name-alg", "ak-scheme",
- * "ak-key") otherwise. *ret is always written.
+ * "ak-key", "ak-roca") otherwise. *ret is always written.
  */
 int ak_check_public(const TPMT_PUBLIC *ak, struct att_check *ret);

@@ -23,6 +23,7 @@
 #include "corpora.h"
 #include "soft-signer.h"
 #include "verify/ek-cert.h"
+#include "verify/roca.h"
 
 #define AT_2025 1748736000 /* 2025-06-01 */
 #define AT_2000 946684800
@@ -201,6 +202,29 @@ static void test_nuvoton_der(void **state)
     OPENSSL_free(der);
 }
 
+/* Real EK certificates: their RSA keys have no ROCA fingerprint (the Infineon
+ * one is of fixed firmware), and the EK public built from each passes. */
+static void test_no_roca(void **state)
+{
+    (void)state;
+    const char *const *lists[] = {vendor_certs, google_certs};
+    int rsa = 0;
+    for (size_t l = 0; l < 2; l++)
+        for (size_t i = 0; i < 4; i++) {
+            _cleanup_(X509_freep) X509 *x = load_cert(lists[l][i]);
+            if (!EVP_PKEY_is_a(X509_get0_pubkey(x), "RSA"))
+                continue;
+            TPMT_PUBLIC pub;
+            ek_public_of(x, &pub);
+            bool roca = true;
+            assert_int_equal(tpm_rsa_roca(&pub, &roca), 0);
+            if (roca)
+                fail_msg("%s: ROCA fingerprint on a real EK", lists[l][i]);
+            rsa++;
+        }
+    assert_true(rsa >= 3);
+}
+
 static void test_parse_negative(void **state)
 {
     X509 *x = NULL;
@@ -230,6 +254,7 @@ int main(void)
         cmocka_unit_test(test_vendor_chains),  cmocka_unit_test(test_bundle_store),
         cmocka_unit_test(test_google_no_root), cmocka_unit_test(test_wrong_vendor),
         cmocka_unit_test(test_nuvoton_der),    cmocka_unit_test(test_parse_negative),
+        cmocka_unit_test(test_no_roca),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
