@@ -13,11 +13,9 @@ import re
 import secrets
 import shutil
 import subprocess
-import sys
 import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vtest import Machine, Tpm, Verifier, b64, check, finish  # noqa: E402
+from attestlib import Machine, Tpm, Verifier, b64, check, finish
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
