@@ -2,7 +2,7 @@
 /*
  * attestctl credential make --ek-public ek.pub --ak-public ak.pub --secret HEX --out cred.out
  *
- * Software MakeCredential (quote/verify/credential.h) writing the
+ * Software MakeCredential (lib/verify/credential.h) writing the
  * tpm2_makecredential output layout, so that `tpm2_activatecredential -i cred.out`
  * or `attestd ak activate` recover the secret on the chip that owns the EK.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Enrollment (DESIGN §3.1): trust the EK (certificate chain or allowlist),
+ * Enrollment (docs/design.md §3.1): trust the EK (certificate chain or allowlist),
  * check the AK public area, MakeCredential in software for the AK name, and
  * record the machine once the runner proves it recovered the secret.
  */

@@ -12,7 +12,7 @@
 
 /*
  * Which EKs the verifier trusts: a certificate chaining to a manufacturer root
- * in the roots directory (quote/verify/ek-cert.h does the chain and the key
+ * in the roots directory (lib/verify/ek-cert.h does the chain and the key
  * binding) and made from a TCG EK Credential Profile template
  * (verify/ek-template.h), or an EK listed in the allowlist file, template or
  * not: one lowercase hex SHA-256 per line, either the EK's identity

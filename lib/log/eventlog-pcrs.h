@@ -4,7 +4,7 @@
 /*
  * Reference PCR values in the corpora's pcrs.json layout:
  *   {"banks": {"sha1": {"0": "hex", ...}, "sha256": {...}}, ...}
- * read into quote/pcr-values.h form (banks in document order, PCRs ascending).
+ * read into lib/common/pcr-values.h form (banks in document order, PCRs ascending).
  * Used by `attestctl eventlog|ima check` and the tests.
  */
 #include <stddef.h>

@@ -189,7 +189,7 @@ struct eventlog_compare {
  * When require_all_banks, every bank of the log must be quoted (CVE-2021-42299,
  * "TPM Carte Blanche": a bank left unextended by firmware can be forged later,
  * so every active bank is quoted and replayed from the same log).
- * Quoted values come in selection order (quote/pcr-values.h); -EBADMSG when
+ * Quoted values come in selection order (lib/common/pcr-values.h); -EBADMSG when
  * q is not consistent (pcr_values_check).
  */
 int eventlog_compare(const struct eventlog_replay *replay, const struct pcr_values *q,

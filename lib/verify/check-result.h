@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 /*
- * One named check and its outcome, shared by every verification in quote/verify/
+ * One named check and its outcome, shared by every verification in lib/verify/
  * (quote checks, AK checks, EK certificate checks). The name is a stable
  * machine-readable token ("signature", "magic", ...) that verdicts and logs carry;
  * the message is for humans and says what was expected and what was found.

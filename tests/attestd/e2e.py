@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 """Suite 'e2e': attestd + the real attest-verifier on 127.0.0.1 + swtpm chips.
-One scenario per test (the threat model of issue 6), each run as
+One scenario per test (the threat model of docs/design.md §1), each run as
 
     swtpm-run --chip a -- e2e.py SCENARIO                       (one TPM)
     swtpm-run --chip a -- sh -c 'TCTI_A=$ATTEST_TCTI CA_A=$SWTPM_CA_DIR \

@@ -190,12 +190,12 @@ lab_missing_parts() {  # prints one line per missing part of the chain ($1: imag
     lab_has_command "$BLD/attestd/attestd" watch || echo "attestd watch (agent)"
     lab_has_command "$BLD/attestd/attestd" boot-prepare || echo "attestd boot-prepare (agent)"
     [ -x "$BLD/verifier/attest-verifier" ] || echo "attest-verifier (verifier)"
-    [ -x "$BLD/generator/attest-generator" ] || echo "generator/attest-generator (bootint)"
-    [ -f "$BLD/unit/attest.service" ] || echo "unit/attest.service (bootint)"
-    [ -f "$BLD/unit/benchmark.service" ] || echo "unit/benchmark.service sample (bootint)"
+    [ -x "$BLD/generator/attest-generator" ] || echo "generator/attest-generator (generator, units)"
+    [ -f "$BLD/unit/attest.service" ] || echo "unit/attest.service (generator, units)"
+    [ -f "$BLD/unit/benchmark.service" ] || echo "unit/benchmark.service sample (generator, units)"
     [ ! -s "$FIX/missing" ] || cat "$FIX/missing"
     if [ -n "$tree" ]; then
-        [ -d "$tree/usr/lib/dracut/modules.d/90attest" ] || echo "dracut module 90attest (bootint)"
+        [ -d "$tree/usr/lib/dracut/modules.d/90attest" ] || echo "dracut module 90attest (dracut)"
     fi
 }
 

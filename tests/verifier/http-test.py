@@ -3,7 +3,7 @@
 """Suite 'http': a real attest-verifier on 127.0.0.1, two real TPMs (swtpm chips
 a and b, tests/harness/swtpm-run), genuine artifacts from tpm2-tools. Enrollment
 with the EK certificate chain of swtpm's local CA and credential activation in
-the TPM, attestation pass, and every refusal of issue 5.
+the TPM, attestation pass, and every refusal the API names (docs/api.md).
 
 Run as: swtpm-run --chip a -- sh -c 'TCTI_A=$TPM2TOOLS_TCTI CA_A=$SWTPM_CA_DIR exec "$SWTPM_RUN" --chip b -- http-test.py'
 """

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests of quote/base64.c: strict decoding around OpenSSL's EVP_DecodeBlock. */
+/* Unit tests of lib/common/base64.c: strict decoding around OpenSSL's EVP_DecodeBlock. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* libFuzzer entry point: the `tpm2_quote -o` PCR file parser (quote/pcr-values.c). */
+/* libFuzzer entry point: the `tpm2_quote -o` PCR file parser (lib/common/pcr-values.c). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>

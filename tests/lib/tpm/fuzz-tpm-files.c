@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* libFuzzer entry point: every quote/tpm parser of file bytes on the same input. */
+/* libFuzzer entry point: every lib/tpm parser of file bytes on the same input. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The file parsers of quote/tpm (untrusted bytes: blobs, saved contexts,
+ * The file parsers of lib/tpm (untrusted bytes: blobs, saved contexts,
  * credential files) on files written by attestd/tpm2-tools on swtpm (the
  * seed corpus), every truncation and trailing garbage refused; EK templates
  * and the TCG policy digests recomputed independently.

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* TSS2_RC -> error.h mapping (quote/tpm/tpm-rc.c), with the handle, parameter
+/* TSS2_RC -> error.h mapping (lib/tpm/tpm-rc.c), with the handle, parameter
  * and session numbers the TPM adds to format-one codes. */
 #include <errno.h>
 #include <setjmp.h>
