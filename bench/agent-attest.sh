@@ -28,11 +28,12 @@ trap cleanup EXIT
 cd "$w"
 sel=sha256:0,1,2,3,4,5,6,7,8,9,10
 
-# Verifier on loopback, trusting the chip's EK CA.
+# Verifier on loopback, trusting the chip's EK CA. The exchange is measured, not
+# a policy: this machine has none, so the fail-closed default is opted out of.
 mkdir ek-roots
 cp "$SWTPM_CA_DIR"/*.pem ek-roots/
 "$VERIFIER" --listen 127.0.0.1:0 --state-dir vstate --port-file port --ek-roots ek-roots \
-    >verifier.log 2>&1 &
+    --require-boot-policy false --require-ima-policy false >verifier.log 2>&1 &
 vpid=$!
 for _ in $(seq 200); do [ -s port ] && break; sleep 0.02; done
 url=http://127.0.0.1:$(cat port)

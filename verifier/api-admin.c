@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/json-check.h"
+#include "common/base64.h"
 #include "common/cleanup.h"
 #include "common/pcr-selection.h"
 #include "common/tpm-alg.h"
@@ -16,16 +17,7 @@
 
 static bool authorized(struct verifier *v, const struct http_request *req, struct http_reply *rep)
 {
-    if (!req->authorization) {
-        http_reply_error(rep, 401, NULL, "bearer token required");
-        return false;
-    }
-    if (!admin_token_check(v->admin_token, req->authorization)) {
-        vlog_msg(&v->log, LOG_WARNING, "admin request with a wrong token refused");
-        http_reply_error(rep, 403, NULL, "wrong token");
-        return false;
-    }
-    return true;
+    return request_authorized(v, req, rep, v->admin_token, "admin");
 }
 
 static json_t *machine_json(const struct machine *m)
@@ -238,4 +230,51 @@ void api_admin_policy(void *userdata, const struct http_request *req, struct htt
     http_reply_json(rep, 200,
                     json_pack("{s:s, s:s, s:s}", "scope", p.scope, "name", p.name, "kind", p.kind));
     policy_request_done(&p);
+}
+
+/* base64 of buf, or JSON null when there is none. */
+static json_t *b64_or_null(const uint8_t *buf, size_t len)
+{
+    if (!buf)
+        return json_null();
+    _cleanup_free_ char *b64 = base64_encode(buf, len);
+    return b64 ? json_string(b64) : NULL;
+}
+
+static json_t *evidence_json(const struct evidence *e)
+{
+    json_t *pcrs = json_loads(e->pcrs, 0, NULL);
+    if (!pcrs)
+        return NULL;
+    return json_pack("{s:I, s:o*, s:o*, s:o, s:o*, s:o*, s:I}", "at", (json_int_t)e->at, "quote",
+                     b64_or_null(e->quote, e->quote_len), "signature",
+                     b64_or_null(e->signature, e->signature_len), "pcrs", pcrs, "event_log",
+                     b64_or_null(e->event_log, e->event_log_len), "ima_log",
+                     b64_or_null(e->ima_log, e->ima_log_len), "ima_from",
+                     (json_int_t)e->ima_from);
+}
+
+/* GET /v1/admin/machines/{id}/evidence: what the last failing attestation sent. */
+void api_admin_evidence(void *userdata, const struct http_request *req, struct http_reply *rep)
+{
+    struct verifier *v = userdata;
+    if (!authorized(v, req, rep) || !machine_id_param(req, rep))
+        return;
+    struct evidence e;
+    int r = v->storage->ops->get_evidence(v->storage, req->params[0], &e);
+    if (r == -ENOENT) {
+        http_reply_error(rep, 404, "machine_id", "no failing attestation recorded");
+        return;
+    }
+    if (r < 0) {
+        reply_storage_error(v, rep, r, "read evidence");
+        return;
+    }
+    json_t *o = evidence_json(&e);
+    evidence_done(&e);
+    if (!o) {
+        http_reply_error(rep, 500, NULL, "out of memory");
+        return;
+    }
+    http_reply_json(rep, 200, o);
 }

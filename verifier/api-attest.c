@@ -12,6 +12,7 @@
 #include "attest-result.h"
 #include "common/cleanup.h"
 #include "common/error.h"
+#include "common/hex.h"
 #include "requests.h"
 #include "verdict/verdict.h"
 #include "verifier.h"
@@ -102,7 +103,57 @@ static void run_quote_checks(struct verifier *v, const struct attest_request *r,
         res->clock_valid = true;
         res->clock = qr.clock_info;
     }
+    res->genuine = ret == 0 || ret == ATT_E_VERIFY;
+    for (int i = QUOTE_CHECK_SIGNATURE; i <= QUOTE_CHECK_NONCE; i++)
+        if (qr.checks[i].status != ATT_CHECK_PASS)
+            res->genuine = false;
     res->quote_ok = qr.ok;
+}
+
+/* The sent PCR values as {"sha256": {"0": "hex", ...}}, for the stored evidence. */
+static char *pcrs_json(const struct attest_request *r)
+{
+    _cleanup_(json_decrefp) json_t *o = json_object();
+    for (unsigned b = 0; o && b < r->n_banks; b++) {
+        const struct pcr_bank_values *bank = &r->banks[b];
+        json_t *values = json_object();
+        char name[16];
+        snprintf(name, sizeof(name), "0x%04x", bank->alg);
+        if (!values || json_object_set_new(o, name, values) < 0)
+            return NULL;
+        for (unsigned pcr = 0; pcr < REQ_PCRS; pcr++) {
+            if (!(bank->present & (1u << pcr)))
+                continue;
+            _cleanup_free_ char *hex = hex_encode(bank->digest[pcr], bank->digest_size);
+            char key[4];
+            snprintf(key, sizeof(key), "%u", pcr);
+            if (!hex || json_object_set_new(values, key, json_string(hex)) < 0)
+                return NULL;
+        }
+    }
+    return o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+}
+
+/*
+ * Evidence the enrolled AK did not make for this exchange (bad signature, not
+ * a quote, another nonce): an attempt. It is counted and logged, never the
+ * machine's verdict: the machine's state and history stay as they were.
+ */
+static void note_attempt(struct verifier *v, const struct http_request *req,
+                         const struct attest_request *r, const struct machine *m,
+                         const struct attest_result *res)
+{
+    json_t *first = json_array_get(res->failed, 0);
+    const char *check = first ? json_string_value(json_object_get(first, "check")) : NULL;
+    metrics_attempt_refused(v->metrics, check ? check : "quote");
+    const struct log_field f[] = {{"MACHINE_ID", m->machine_id},
+                                  {"AK_NAME", r->ak_name},
+                                  {"CHECK", check ? check : "quote"},
+                                  {"CLIENT", req->client}};
+    vlog_fields(&v->log, LOG_WARNING, f, 4,
+                "attestation attempt refused: the quote is not the enrolled AK's answer to this"
+                " nonce (%s, from %s); the machine's state is unchanged",
+                check ? check : "quote", req->client);
 }
 
 /* Nonce, AK and machine state; false after filling an error reply. */
@@ -149,30 +200,32 @@ static bool admit(struct verifier *v, const struct attest_request *r, struct mac
     return true;
 }
 
-static void reply_verdict(struct verifier *v, const struct attest_request *r,
-                          const struct machine *m, struct attest_result *res,
-                          struct http_reply *rep)
+/* Write the verdict as the machine's, with the evidence of a failure; false after a reply. */
+static bool record(struct verifier *v, const struct attest_request *r, const struct machine *m,
+                   const struct attest_result *res, const char *status, const char *names_text,
+                   int64_t now, struct http_reply *rep)
 {
-    if (res->detail_lost || !res->failed) {
-        http_reply_error(rep, 500, NULL, "out of memory while judging the attestation");
-        return;
-    }
     bool pass = res->n_failed == 0;
-    const char *status = pass ? VERDICT_AFFIRMING : VERDICT_CONTRAINDICATED;
-    int64_t now = verifier_now();
-    json_t *names = json_array();
-    size_t i;
-    json_t *item;
-    json_array_foreach(res->failed, i, item)
-    {
-        const char *check = json_string_value(json_object_get(item, "check"));
-        json_array_append_new(names, json_string(check));
-        metrics_check_failed(v->metrics, check);
+    _cleanup_free_ char *pcrs = pass ? NULL : pcrs_json(r);
+    const struct evidence ev = {
+        .quote = r->quote,
+        .quote_len = r->quote_len,
+        .signature = r->signature,
+        .signature_len = r->signature_len,
+        .event_log = r->event_log,
+        .event_log_len = r->event_log_len,
+        .ima_log = r->ima_log,
+        .ima_log_len = r->ima_log_len,
+        .ima_from = r->ima_from,
+        .pcrs = pcrs,
+    };
+    if (!pass && !pcrs) {
+        http_reply_error(rep, 500, NULL, "out of memory");
+        return false;
     }
-    _cleanup_free_ char *names_text = json_dumps(names, JSON_COMPACT);
     struct attestation_record rec = {
         .at = now,
-        .failed_checks = names_text,
+        .failed_checks = (char *)names_text,
         .pass = pass,
         .clock = res->clock.clock,
         .reset_count = res->clock.resetCount,
@@ -180,28 +233,75 @@ static void reply_verdict(struct verifier *v, const struct attest_request *r,
         .ima_count = res->ima_count,
         .ima_state = (const uint8_t *)res->ima_state,
         .ima_state_len = res->ima_state ? strlen(res->ima_state) : 0,
+        .ima_policy = res->ima_policy,
+        .ek_digest = m->ek_digest,
+        .evidence = pass ? NULL : &ev,
     };
     snprintf(rec.machine_id, sizeof(rec.machine_id), "%s", m->machine_id);
     snprintf(rec.ak_name, sizeof(rec.ak_name), "%s", r->ak_name);
     snprintf(rec.status, sizeof(rec.status), "%s", status);
     int ret = v->storage->ops->record_attestation(v->storage, &rec);
+    if (ret == -ESTALE) {
+        /* An operator's reset or revoke (or a re-enrollment) committed meanwhile. */
+        http_reply_error(rep, 409, "ak_name",
+                         "the machine was reset, revoked or re-enrolled during the attestation");
+        return false;
+    }
     if (ret < 0) {
-        json_decref(names);
         reply_storage_error(v, rep, ret, "record an attestation");
+        return false;
+    }
+    return true;
+}
+
+/* The failed checks' names (a JSON array), each counted in the metrics. */
+static json_t *failed_names(struct verifier *v, const struct attest_result *res)
+{
+    json_t *names = json_array();
+    size_t i;
+    json_t *item;
+    json_array_foreach(res->failed, i, item)
+    {
+        const char *check = json_string_value(json_object_get(item, "check"));
+        if (!names || json_array_append_new(names, json_string(check)) < 0) {
+            json_decref(names);
+            return NULL;
+        }
+        metrics_check_failed(v->metrics, check);
+    }
+    return names;
+}
+
+static void reply_verdict(struct verifier *v, const struct http_request *req,
+                          const struct attest_request *r, const struct machine *m,
+                          struct attest_result *res, struct http_reply *rep)
+{
+    bool pass = res->n_failed == 0;
+    const char *status = pass ? VERDICT_AFFIRMING : VERDICT_CONTRAINDICATED;
+    int64_t now = verifier_now();
+    _cleanup_(json_decrefp) json_t *names =
+        res->detail_lost || !res->failed || !res->skipped ? NULL : failed_names(v, res);
+    _cleanup_free_ char *names_text = names ? json_dumps(names, JSON_COMPACT) : NULL;
+    if (!names_text) {
+        http_reply_error(rep, 500, NULL, "out of memory while judging the attestation");
         return;
     }
+    if (!res->genuine)
+        note_attempt(v, req, r, m, res);
+    else if (!record(v, r, m, res, status, names_text, now, rep))
+        return;
     struct verdict_claims c = {
         .machine_id = m->machine_id,
         .ak_name = r->ak_name,
         .nonce_b64 = r->nonce_b64,
         .status = status,
         .failed_checks = names,
+        .skipped_checks = res->skipped,
         .iat = now,
         .exp = now + v->cfg->verdict_ttl,
     };
     _cleanup_free_ char *token = NULL;
-    ret = verdict_sign(v->key->pkey, &c, &token);
-    json_decref(names);
+    int ret = verdict_sign(v->key->pkey, &c, &token);
     if (ret < 0) {
         vlog_msg(&v->log, LOG_ERR, "signing a verdict failed: %s", strerror(-ret));
         http_reply_error(rep, 500, NULL, "cannot sign the verdict");
@@ -214,9 +314,10 @@ static void reply_verdict(struct verifier *v, const struct attest_request *r,
                                   {"CHECKS", names_text}};
     vlog_fields(&v->log, pass ? LOG_INFO : LOG_WARNING, f, 4, "attestation %s", status);
     http_reply_json(rep, 200,
-                    json_pack("{s:s, s:s, s:O, s:I}", "status", status, "verdict", token,
-                              "failed_checks", res->failed, "ima_verified",
-                              (json_int_t)res->ima_count));
+                    json_pack("{s:s, s:s, s:O, s:O, s:I, s:b}", "status", status, "verdict", token,
+                              "failed_checks", res->failed, "skipped_checks", res->skipped,
+                              "ima_verified", (json_int_t)res->ima_count, "recorded",
+                              res->genuine));
 }
 
 void api_attestations(void *userdata, const struct http_request *req, struct http_reply *rep)
@@ -237,14 +338,16 @@ void api_attestations(void *userdata, const struct http_request *req, struct htt
     /* Without a new IMA list the saved replay state carries over. */
     struct attest_result res = {
         .failed = json_array(),
+        .skipped = json_array(),
         .ima_count = m.ima_count,
         .ima_state = m.ima_state ? strndup((const char *)m.ima_state, m.ima_state_len) : NULL,
     };
     run_quote_checks(v, &r, &m, &res);
     if (res.quote_ok)
         attest_check_logs(v, &r, &m, &res); /* logs are read only behind a genuine quote */
-    reply_verdict(v, &r, &m, &res, rep);
+    reply_verdict(v, req, &r, &m, &res, rep);
     json_decref(res.failed);
+    json_decref(res.skipped);
     free(res.ima_state);
     free(res.pcrs);
     machine_done(&m);

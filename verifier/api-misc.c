@@ -39,6 +39,8 @@ void api_healthz(void *userdata, const struct http_request *req, struct http_rep
 void api_metrics(void *userdata, const struct http_request *req, struct http_reply *rep)
 {
     struct verifier *v = userdata;
+    if (v->metrics_token_set && !request_authorized(v, req, rep, v->metrics_token, "metrics"))
+        return;
     char *text, *all;
     size_t len;
     struct storage_stats st;

@@ -4,6 +4,7 @@
 
 #include <openssl/rand.h>
 
+#include "attest-logs.h"
 #include "common/base64.h"
 #include "common/cleanup.h"
 #include "requests.h"
@@ -60,7 +61,7 @@ static void handle(struct verifier *v, enum nonce_kind kind, const struct http_r
     struct machine m;
     if (!machine_may_attest(v, ar.ak_name, &m, rep))
         return;
-    int64_t ima_offset = m.ima_count;
+    int64_t ima_offset = attest_ima_offset(v, &m);
     machine_done(&m);
 
     uint8_t nonce[ST_NONCE_LEN];

@@ -12,7 +12,10 @@
 
 #include "attest-logs.h"
 #include "attest-result.h"
+#include <openssl/evp.h>
+
 #include "common/cleanup.h"
+#include "common/hex.h"
 #include "common/pcr-selection.h"
 #include "log/eventlog.h"
 #include "log/ima.h"
@@ -64,6 +67,54 @@ static char *policy_of(struct verifier *v, const struct machine *m, const char *
     return r == 0 ? json : NULL;
 }
 
+/*
+ * No policy of a kind for the machine or its group: fail closed ("no-policy"),
+ * unless the operator opted out for that kind; then the verdict names the
+ * check as skipped and the log says so at every such verdict.
+ */
+static void no_policy(struct verifier *v, const struct machine *m, const char *kind,
+                      struct attest_result *res)
+{
+    bool boot = strcmp(kind, "boot") == 0;
+    if (boot ? v->cfg->require_boot_policy : v->cfg->require_ima_policy) {
+        attest_fail(res, "no-policy", "%s: no %s policy is set for this machine or its group", kind,
+                    boot ? "measured-boot" : "IMA");
+        return;
+    }
+    const char *check = boot ? "policy-boot" : "policy-ima";
+    attest_skip(res, check);
+    const struct log_field f[] = {{"MACHINE_ID", m->machine_id}, {"CHECK", check}};
+    vlog_fields(&v->log, LOG_WARNING, f, 2, "%s not judged: no policy and require_%s_policy = false",
+                check, kind);
+}
+
+/* SHA-256 (hex) of a policy's text; "" when there is none. */
+static int policy_digest(const char *policy, char out[65])
+{
+    out[0] = 0;
+    if (!policy)
+        return 0;
+    uint8_t d[32];
+    unsigned n = 0;
+    if (EVP_Digest(policy, strlen(policy), d, &n, EVP_sha256(), NULL) != 1 || n != sizeof(d))
+        return -EIO;
+    _cleanup_free_ char *hex = hex_encode(d, sizeof(d));
+    if (!hex)
+        return -ENOMEM;
+    memcpy(out, hex, 65);
+    return 0;
+}
+
+int64_t attest_ima_offset(struct verifier *v, const struct machine *m)
+{
+    _cleanup_free_ char *policy = NULL;
+    char digest[65];
+    int r = v->storage->ops->get_policy(v->storage, m, "ima", &policy);
+    if ((r < 0 && r != -ENOENT) || policy_digest(policy, digest) < 0)
+        return 0; /* cannot tell: the whole list is always right */
+    return strcmp(digest, m->ima_policy) == 0 ? m->ima_count : 0;
+}
+
 static void check_event_log(struct verifier *v, const struct attest_request *r,
                             const struct machine *m, struct attest_result *res)
 {
@@ -71,6 +122,8 @@ static void check_event_log(struct verifier *v, const struct attest_request *r,
     _cleanup_free_ char *policy = policy_of(v, m, "boot", res, &failed);
     if (failed)
         return;
+    if (!policy)
+        no_policy(v, m, "boot", res);
     if (!r->event_log) {
         if (policy)
             attest_fail(res, "eventlog-missing", "a measured-boot policy is set: send the log");
@@ -136,6 +189,12 @@ static bool ima_start(const struct attest_request *r, const struct machine *m,
     *ret = NULL;
     if (r->ima_from == 0)
         return true;
+    /* Entries counted under another policy (or none) were never judged by this one. */
+    if (strcmp(res->ima_policy, m->ima_policy) != 0) {
+        attest_fail(res, "ima-offset",
+                    "the IMA policy changed since entries were judged: send the whole list");
+        return false;
+    }
     if (r->ima_from != m->ima_count || !m->ima_state) {
         attest_fail(res, "ima-offset", "ima_from %lld is not the %lld entries verified so far",
                     (long long)r->ima_from, (long long)m->ima_count);
@@ -157,6 +216,12 @@ static void check_ima(struct verifier *v, const struct attest_request *r, const 
     _cleanup_free_ char *policy = policy_of(v, m, "ima", res, &failed);
     if (failed)
         return;
+    if (policy_digest(policy, res->ima_policy) < 0) {
+        attest_fail(res, "policy-ima", "the policy cannot be digested");
+        return;
+    }
+    if (!policy)
+        no_policy(v, m, "ima", res);
     if (!r->ima_log) {
         if (policy)
             attest_fail(res, "ima-missing", "an IMA policy is set: send the IMA list");
@@ -195,6 +260,17 @@ static void check_ima(struct verifier *v, const struct attest_request *r, const 
                         (size_t)r->ima_from + ir->bad_entry);
         else
             attest_fail(res, "ima-replay", "the IMA list does not replay to the quoted PCRs");
+        goto out;
+    }
+    /*
+     * A policy judges nothing on an empty prefix: the boot's list must start
+     * with boot_aggregate (checked above when the list starts at 0) and PCR 10
+     * must have been extended by what was verified.
+     */
+    if (policy && ir->verified == 0) {
+        attest_fail(res, "ima-prefix",
+                    "no IMA entry verified: the list must start with boot_aggregate and replay"
+                    " to the quoted, extended IMA PCR");
         goto out;
     }
     if (policy) {

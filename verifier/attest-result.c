@@ -19,3 +19,9 @@ void attest_fail(struct attest_result *res, const char *check, const char *fmt, 
                               json_pack("{s:s, s:s}", "check", check, "message", msg)) < 0)
         res->detail_lost = true;
 }
+
+void attest_skip(struct attest_result *res, const char *check)
+{
+    if (json_array_append_new(res->skipped, json_string(check)) < 0)
+        res->detail_lost = true;
+}

@@ -19,13 +19,24 @@ struct attest_result {
     json_t *failed;     /* [{"check": name, "message": text}] in check order */
     size_t n_failed;    /* attest_fail() calls: what decides the verdict */
     bool detail_lost;   /* a failure's JSON detail could not be allocated */
+    json_t *skipped;    /* names of the checks the operator opted out of, in order */
+    /*
+     * The quote is the enrolled AK's answer to this exchange (signature,
+     * magic, type and nonce hold): only then is the evidence the machine's,
+     * and only then may its state move. Anything else is an attempt.
+     */
+    bool genuine;
     bool quote_ok;
     bool clock_valid;
     TPMS_CLOCK_INFO clock;
     struct pcr_values *pcrs; /* the sent PCR values in selection order (malloc'ed) */
     int64_t ima_count;       /* IMA entries verified in this boot cycle after this attestation */
     char *ima_state;         /* replay state to store when the verdict passes (JSON), or NULL */
+    char ima_policy[65];     /* digest of the IMA policy the verified entries were judged under */
 };
 
 void attest_fail(struct attest_result *res, const char *check, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* A check the operator opted out of: named in the verdict, never a pass by silence. */
+void attest_skip(struct attest_result *res, const char *check);

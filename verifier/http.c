@@ -191,6 +191,22 @@ static enum MHD_Result early_reply(struct http_server *s, struct MHD_Connection 
     return finish(s, conn, st, &rep);
 }
 
+/* The peer's numeric address, for the log; "?" when it cannot be told. */
+static const char *client_address(struct MHD_Connection *conn, char *buf, size_t len)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    const void *addr = NULL;
+    if (sa && sa->sa_family == AF_INET)
+        addr = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+    else if (sa && sa->sa_family == AF_INET6)
+        addr = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+    if (!addr || !inet_ntop(sa->sa_family, addr, buf, (socklen_t)len))
+        return "?";
+    return buf;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -271,7 +287,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return early_reply(s, conn, st);
     }
 
+    char client[INET6_ADDRSTRLEN];
     struct http_request req = {
+        .client = client_address(conn, client, sizeof(client)),
         .method = method,
         .path = url,
         .body = st->body ? st->body : "",

@@ -23,6 +23,7 @@ struct http_request {
     size_t body_len;
     const char *params[HTTP_MAX_PARAMS]; /* path segments matched by '*' */
     const char *authorization;           /* Authorization header or NULL */
+    const char *client;                  /* the peer's address (for the log), never NULL */
 };
 
 struct http_reply {

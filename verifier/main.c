@@ -32,6 +32,9 @@ static void usage(FILE *f)
         "  --ek-roots DIR  --ek-allowlist FILE  --enrollment-mode auto|approve\n"
         "  --pcr-selection SEL  --nonce-ttl SECONDS  --verdict-ttl SECONDS\n"
         "  --workers N  --max-connections N  --request-timeout SECONDS\n"
+        "  --require-boot-policy true|false  --require-ima-policy true|false\n"
+        "                           fail a machine that has no policy of the kind (default true)\n"
+        "  --metrics-token FILE     /metrics requires this bearer token (made when missing)\n"
         "  --port-file FILE         write the bound port there once listening\n"
         "  --version\n",
         VERIFIER_STATEDIR);
@@ -59,6 +62,9 @@ static const struct option options[] = {
     {"max-connections", required_argument, NULL, 14},
     {"request-timeout", required_argument, NULL, 15},
     {"max-pending", required_argument, NULL, 16},
+    {"require-boot-policy", required_argument, NULL, 17},
+    {"require-ima-policy", required_argument, NULL, 18},
+    {"metrics-token", required_argument, NULL, 19},
     {"config", required_argument, NULL, 'c'},
     {"port-file", required_argument, NULL, 'p'},
     {"help", no_argument, NULL, 'h'},
@@ -85,6 +91,9 @@ static const struct flag_key flag_keys[] = {
     {"server", "max_connections"},
     {"server", "request_timeout"},
     {"attestation", "max_pending"},
+    {"attestation", "require_boot_policy"},
+    {"attestation", "require_ima_policy"},
+    {"server", "metrics_token"},
 };
 
 struct args {
@@ -172,6 +181,19 @@ static void serve(struct verifier *v, const sigset_t *signals)
     }
 }
 
+/* Said at every start: an opt-out of the fail-closed default is never silent. */
+static void warn_policy_opt_outs(struct verifier *v)
+{
+    if (!v->cfg->require_boot_policy)
+        vlog_msg(&v->log, LOG_WARNING,
+                 "require_boot_policy = false: a machine without a measured-boot policy is not"
+                 " judged on its boot (its verdicts name policy-boot as skipped)");
+    if (!v->cfg->require_ima_policy)
+        vlog_msg(&v->log, LOG_WARNING,
+                 "require_ima_policy = false: a machine without an IMA policy is not judged on"
+                 " what it runs (its verdicts name policy-ima as skipped)");
+}
+
 static int run(struct verifier_config *cfg, const struct args *a)
 {
     struct verifier v = {.cfg = cfg};
@@ -201,6 +223,16 @@ static int run(struct verifier_config *cfg, const struct args *a)
                  r == -EPERM ? " (the file must be mode 0600)" : "");
         goto out;
     }
+    if (cfg->metrics_token) {
+        r = admin_token_load_or_create(cfg->metrics_token, v.metrics_token);
+        if (r < 0) {
+            vlog_msg(&v.log, LOG_ERR, "metrics token '%s': %s%s", cfg->metrics_token,
+                     strerror(-r), r == -EPERM ? " (the file must be mode 0600)" : "");
+            goto out;
+        }
+        v.metrics_token_set = true;
+    }
+    warn_policy_opt_outs(&v);
     r = ek_trust_load(cfg->ek_roots, cfg->ek_allowlist, &v.ek_trust);
     if (r < 0) {
         vlog_msg(&v.log, LOG_ERR, "EK roots '%s' or allowlist: %s", cfg->ek_roots, strerror(-r));

@@ -28,7 +28,7 @@ struct counter_set {
 
 struct metrics {
     pthread_mutex_t lock;
-    struct counter_set requests, verdicts, checks;
+    struct counter_set requests, verdicts, checks, attempts;
     uint64_t hist[N_BUCKETS + 1];
     double hist_sum;
     uint64_t hist_count;
@@ -98,6 +98,13 @@ void metrics_check_failed(struct metrics *m, const char *check)
     pthread_mutex_unlock(&m->lock);
 }
 
+void metrics_attempt_refused(struct metrics *m, const char *check)
+{
+    pthread_mutex_lock(&m->lock);
+    bump(&m->attempts, check, "");
+    pthread_mutex_unlock(&m->lock);
+}
+
 int metrics_render(struct metrics *m, char **ret, size_t *ret_len)
 {
     char *buf = NULL;
@@ -125,6 +132,13 @@ int metrics_render(struct metrics *m, char **ret, size_t *ret_len)
     for (size_t i = 0; i < m->checks.n; i++)
         fprintf(f, "attest_check_failures_total{check=\"%s\"} %llu\n", m->checks.items[i].a,
                 (unsigned long long)m->checks.items[i].value);
+    fputs("# HELP attest_attempts_refused_total Evidence not made by the enrolled AK for this"
+          " exchange (not recorded as the machine's verdict), by failed check.\n"
+          "# TYPE attest_attempts_refused_total counter\n",
+          f);
+    for (size_t i = 0; i < m->attempts.n; i++)
+        fprintf(f, "attest_attempts_refused_total{check=\"%s\"} %llu\n", m->attempts.items[i].a,
+                (unsigned long long)m->attempts.items[i].value);
     fputs("# HELP attest_request_duration_seconds Time from request to reply.\n"
           "# TYPE attest_request_duration_seconds histogram\n",
           f);

@@ -15,6 +15,8 @@ void metrics_free(struct metrics *m);
 void metrics_request(struct metrics *m, const char *route, unsigned status, double seconds);
 void metrics_verdict(struct metrics *m, const char *status);
 void metrics_check_failed(struct metrics *m, const char *check);
+/* An attestation whose quote the enrolled AK did not make for this exchange. */
+void metrics_attempt_refused(struct metrics *m, const char *check);
 
 /* Prometheus text exposition format 0.0.4; caller frees. */
 int metrics_render(struct metrics *m, char **ret, size_t *ret_len);

@@ -17,6 +17,7 @@ const struct http_route verifier_routes[] = {
     {"POST", "/v1/challenges", 64 * KiB, api_challenges, "challenges"},
     {"GET", "/v1/admin/machines", 0, api_admin_machines, "admin"},
     {"GET", "/v1/admin/machines/*", 0, api_admin_machine, "admin"},
+    {"GET", "/v1/admin/machines/*/evidence", 0, api_admin_evidence, "admin"},
     {"POST", "/v1/admin/machines/*/*", 64 * KiB, api_admin_machine_action, "admin"},
     {"PUT", "/v1/admin/policies", 1 * MiB, api_admin_policy, "admin"},
 };

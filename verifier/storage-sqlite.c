@@ -98,6 +98,15 @@ static const char *const migrations[] = {
     "ALTER TABLE machines ADD COLUMN ek_public BLOB;"
     "DELETE FROM enrollments;"
     "ALTER TABLE enrollments ADD COLUMN ek_public BLOB NOT NULL DEFAULT x'';",
+    /*
+     * 6: the IMA policy the verified entries were judged under (a policy set
+     * later judges the whole list again), and the evidence of each machine's
+     * last failing attestation.
+     */
+    "ALTER TABLE machines ADD COLUMN ima_policy TEXT NOT NULL DEFAULT '';"
+    "CREATE TABLE evidence (machine_id TEXT PRIMARY KEY, at INTEGER NOT NULL,"
+    " quote BLOB NOT NULL, signature BLOB NOT NULL, pcrs TEXT NOT NULL,"
+    " event_log BLOB, ima_log BLOB, ima_from INTEGER NOT NULL);",
 };
 
 /*
@@ -492,7 +501,7 @@ static int sqlite_take_enrollment(struct storage *s, const char *id, struct enro
 #define MACHINE_COLUMNS                                                                            \
     "machine_id, hostname, ak_name, ek_digest, ak_public, status, grp, enrolled_at, has_clock,"    \
     " clock, reset_count, restart_count, ima_count, ima_state, last_status, last_verdict_at,"     \
-    " ek_public"
+    " ek_public, ima_policy"
 
 static int read_machine(sqlite3_stmt *st, struct machine *m)
 {
@@ -511,6 +520,7 @@ static int read_machine(sqlite3_stmt *st, struct machine *m)
     m->ima_count = sqlite3_column_int64(st, 12);
     copy_text(m->last_status, sizeof(m->last_status), st, 14);
     m->last_verdict_at = sqlite3_column_int64(st, 15);
+    copy_text(m->ima_policy, sizeof(m->ima_policy), st, 17);
     if (copy_blob(&m->ak_public, &m->ak_public_len, st, 4) < 0 ||
         copy_blob(&m->ima_state, &m->ima_state_len, st, 13) < 0 ||
         copy_blob(&m->ek_public, &m->ek_public_len, st, 16) < 0) {
@@ -663,10 +673,29 @@ static int sqlite_set_machine_group(struct storage *s, const char *machine_id, c
     return submit(to_sqlite(s), op_update_machine, &a);
 }
 
+static int op_reset_machine(struct conn *c, void *arg)
+{
+    const char *machine_id = arg;
+    sqlite3_stmt *st = stmt(c, "DELETE FROM evidence WHERE machine_id = ?");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_text(st, 1, machine_id, -1, SQLITE_STATIC);
+    int r = step_done(st);
+    if (r < 0)
+        return r;
+    st = stmt(c, "DELETE FROM machines WHERE machine_id = ?");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_text(st, 1, machine_id, -1, SQLITE_STATIC);
+    r = step_done(st);
+    if (r < 0)
+        return r;
+    return sqlite3_changes(c->db) > 0 ? 0 : -ENOENT;
+}
+
 static int sqlite_reset_machine(struct storage *s, const char *machine_id)
 {
-    struct machine_field_arg a = {"DELETE FROM machines WHERE machine_id = ?", machine_id, NULL};
-    return submit(to_sqlite(s), op_update_machine, &a);
+    return submit(to_sqlite(s), op_reset_machine, (void *)machine_id);
 }
 
 static int sqlite_list_machines(struct storage *s,
@@ -822,32 +851,27 @@ static int sqlite_take_nonce(struct storage *s, enum nonce_kind kind,
 /* (resetCount, restartCount, clock) of the bound quote above the stored one. */
 #define NEWER "(has_clock = 0 OR (reset_count, restart_count, clock) < (?4, ?5, ?3))"
 
-static int op_record_attestation(struct conn *c, void *arg)
+/*
+ * The machine's state moves only while it is still the machine that was
+ * admitted (same AK, same EK, enrolled): an operator's reset, revoke or a
+ * re-enrollment that committed while this attestation was judged wins.
+ */
+#define ADMITTED " WHERE machine_id = ?8 AND ak_name = ?9 AND ek_digest = ?10 AND status = 'enrolled'"
+
+static int update_machine_state(struct conn *c, const struct attestation_record *a)
 {
-    const struct attestation_record *a = arg;
-    sqlite3_stmt *st = stmt(c, "INSERT INTO attestations (machine_id, ak_name, at, status,"
-                               " failed_checks) VALUES (?, ?, ?, ?, ?)");
-    if (!st)
-        return -EIO;
-    sqlite3_bind_text(st, 1, a->machine_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, a->ak_name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, a->at);
-    sqlite3_bind_text(st, 4, a->status, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, a->failed_checks ? a->failed_checks : "[]", -1, SQLITE_STATIC);
-    int r = step_done(st);
-    if (r < 0)
-        return r;
+    sqlite3_stmt *st;
     if (a->pass) {
         /*
          * The stored clock only moves forward, even when two attestations of one
          * AK were checked concurrently and commit out of order.
          */
         st = stmt(c, "UPDATE machines SET last_status = ?1, last_verdict_at = ?2,"
-                     " ima_count = ?6, ima_state = ?7,"
+                     " ima_count = ?6, ima_state = ?7, ima_policy = ?11,"
                      " clock = CASE WHEN " NEWER " THEN ?3 ELSE clock END,"
                      " reset_count = CASE WHEN " NEWER " THEN ?4 ELSE reset_count END,"
                      " restart_count = CASE WHEN " NEWER " THEN ?5 ELSE restart_count END,"
-                     " has_clock = 1 WHERE machine_id = ?8");
+                     " has_clock = 1" ADMITTED);
         if (!st)
             return -EIO;
         sqlite3_bind_int64(st, 3, (sqlite3_int64)a->clock);
@@ -858,17 +882,68 @@ static int op_record_attestation(struct conn *c, void *arg)
             sqlite3_bind_blob(st, 7, a->ima_state, (int)a->ima_state_len, SQLITE_STATIC);
         else
             sqlite3_bind_null(st, 7);
-        sqlite3_bind_text(st, 8, a->machine_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 11, a->ima_policy ? a->ima_policy : "", -1, SQLITE_STATIC);
     } else {
-        st = stmt(c, "UPDATE machines SET last_status = ?, last_verdict_at = ?"
-                     " WHERE machine_id = ?");
+        st = stmt(c, "UPDATE machines SET last_status = ?1, last_verdict_at = ?2" ADMITTED);
         if (!st)
             return -EIO;
-        sqlite3_bind_text(st, 3, a->machine_id, -1, SQLITE_STATIC);
     }
     sqlite3_bind_text(st, 1, a->status, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, a->at);
+    sqlite3_bind_text(st, 8, a->machine_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, a->ak_name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, a->ek_digest ? a->ek_digest : "", -1, SQLITE_STATIC);
+    int r = step_done(st);
+    if (r < 0)
+        return r;
+    return sqlite3_changes(c->db) == 1 ? 0 : -ESTALE;
+}
+
+static void bind_blob_or_null(sqlite3_stmt *st, int i, const uint8_t *buf, size_t len)
+{
+    if (buf)
+        sqlite3_bind_blob(st, i, buf, (int)len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static int put_evidence(struct conn *c, const struct attestation_record *a)
+{
+    const struct evidence *e = a->evidence;
+    sqlite3_stmt *st = stmt(c, "INSERT OR REPLACE INTO evidence (machine_id, at, quote, signature,"
+                               " pcrs, event_log, ima_log, ima_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_text(st, 1, a->machine_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, a->at);
+    sqlite3_bind_blob(st, 3, e->quote, (int)e->quote_len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, e->signature, (int)e->signature_len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, e->pcrs ? e->pcrs : "{}", -1, SQLITE_STATIC);
+    bind_blob_or_null(st, 6, e->event_log, e->event_log_len);
+    bind_blob_or_null(st, 7, e->ima_log, e->ima_log_len);
+    sqlite3_bind_int64(st, 8, e->ima_from);
     return step_done(st);
+}
+
+static int op_record_attestation(struct conn *c, void *arg)
+{
+    const struct attestation_record *a = arg;
+    int r = update_machine_state(c, a);
+    if (r < 0)
+        return r;
+    sqlite3_stmt *st = stmt(c, "INSERT INTO attestations (machine_id, ak_name, at, status,"
+                               " failed_checks) VALUES (?, ?, ?, ?, ?)");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_text(st, 1, a->machine_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, a->ak_name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, a->at);
+    sqlite3_bind_text(st, 4, a->status, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, a->failed_checks ? a->failed_checks : "[]", -1, SQLITE_STATIC);
+    r = step_done(st);
+    if (r < 0 || !a->evidence)
+        return r;
+    return put_evidence(c, a);
 }
 
 static int sqlite_record_attestation(struct storage *s, const struct attestation_record *a)
@@ -901,6 +976,52 @@ static int sqlite_set_policy(struct storage *s, const char *scope, const char *n
 {
     struct policy_arg a = {scope, name, kind, policy_json};
     return submit(to_sqlite(s), op_set_policy, &a);
+}
+
+void evidence_done(struct evidence *e)
+{
+    free(e->quote);
+    free(e->signature);
+    free(e->event_log);
+    free(e->ima_log);
+    free(e->pcrs);
+    *e = (struct evidence){0};
+}
+
+static int read_evidence(sqlite3_stmt *st, struct evidence *e)
+{
+    *e = (struct evidence){.at = sqlite3_column_int64(st, 0),
+                           .ima_from = sqlite3_column_int64(st, 6)};
+    const char *pcrs = (const char *)sqlite3_column_text(st, 3);
+    e->pcrs = strdup(pcrs ? pcrs : "{}");
+    if (!e->pcrs || copy_blob(&e->quote, &e->quote_len, st, 1) < 0 ||
+        copy_blob(&e->signature, &e->signature_len, st, 2) < 0 ||
+        copy_blob(&e->event_log, &e->event_log_len, st, 4) < 0 ||
+        copy_blob(&e->ima_log, &e->ima_log_len, st, 5) < 0) {
+        evidence_done(e);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+static int sqlite_get_evidence(struct storage *s, const char *machine_id, struct evidence *ret)
+{
+    struct storage_sqlite *q = to_sqlite(s);
+    struct conn *c = reader_get(q);
+    int r = -EIO;
+    sqlite3_stmt *st = stmt(c, "SELECT at, quote, signature, pcrs, event_log, ima_log, ima_from"
+                               " FROM evidence WHERE machine_id = ?");
+    if (st) {
+        sqlite3_bind_text(st, 1, machine_id, -1, SQLITE_STATIC);
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW)
+            r = read_evidence(st, ret);
+        else if (step == SQLITE_DONE)
+            r = -ENOENT;
+        sqlite3_reset(st);
+    }
+    reader_put(q, c);
+    return r;
 }
 
 static int sqlite_get_policy(struct storage *s, const struct machine *m, const char *kind,
@@ -1000,6 +1121,7 @@ static const struct storage_ops sqlite_ops = {
     .set_machine_status = sqlite_set_machine_status,
     .set_machine_group = sqlite_set_machine_group,
     .reset_machine = sqlite_reset_machine,
+    .get_evidence = sqlite_get_evidence,
     .list_machines = sqlite_list_machines,
     .list_attestations = sqlite_list_attestations,
     .put_nonce = sqlite_put_nonce,

@@ -49,6 +49,8 @@ struct machine {
     int64_t ima_count;
     uint8_t *ima_state;
     size_t ima_state_len;
+    /* SHA-256 (hex) of the IMA policy those entries were judged under; "" for none */
+    char ima_policy[65];
     /* the last verdict */
     char last_status[20];
     int64_t last_verdict_at;
@@ -80,7 +82,31 @@ struct attestation_record {
     int64_t ima_count;
     const uint8_t *ima_state;
     size_t ima_state_len;
+    const char *ima_policy; /* digest of the IMA policy the entries were judged under */
+    /*
+     * The machine as admitted: the record is written only while the machine
+     * still has this AK and EK and is enrolled (an operator's reset or revoke
+     * that committed meanwhile wins: -ESTALE, nothing written).
+     */
+    const char *ek_digest;
+    /* The evidence of a failing verdict (NULL: none), kept per machine (last one)
+     * so that an operator can see why it fails and capture a reference from it. */
+    const struct evidence *evidence;
 };
+
+/*
+ * What a runner sent with an attestation, as sent (base64 on the admin API).
+ * Written from the request's buffers; read back owned (evidence_done frees).
+ */
+struct evidence {
+    int64_t at;
+    uint8_t *quote, *signature, *event_log, *ima_log;
+    size_t quote_len, signature_len, event_log_len, ima_log_len;
+    int64_t ima_from; /* the IMA list's first entry in the boot */
+    char *pcrs;       /* the PCR values sent, JSON text */
+};
+
+void evidence_done(struct evidence *e);
 
 struct storage;
 
@@ -104,6 +130,8 @@ struct storage_ops {
      */
     int (*enroll_machine)(struct storage *s, const struct machine *m);
     int (*get_machine)(struct storage *s, const char *machine_id, struct machine *ret);
+    /* The evidence of the machine's last failing attestation; -ENOENT when none. */
+    int (*get_evidence)(struct storage *s, const char *machine_id, struct evidence *ret);
     int (*get_machine_by_ak)(struct storage *s, const char *ak_name, struct machine *ret);
     int (*set_machine_status)(struct storage *s, const char *machine_id, const char *status);
     int (*set_machine_group)(struct storage *s, const char *machine_id, const char *group);

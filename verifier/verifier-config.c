@@ -33,6 +33,18 @@ static int parse_uint(const char *value, unsigned min, unsigned max, unsigned *r
     return 0;
 }
 
+/* Only the two words: a typo must not turn a fail-closed default off. */
+static int parse_bool(const char *value, bool *ret)
+{
+    if (strcmp(value, "true") == 0)
+        *ret = true;
+    else if (strcmp(value, "false") == 0)
+        *ret = false;
+    else
+        return -EINVAL;
+    return 0;
+}
+
 static int parse_seconds(const char *value, int64_t *ret)
 {
     unsigned v;
@@ -56,6 +68,8 @@ int config_init(struct verifier_config *c)
         .enrollment_ttl = 300,
         .verdict_ttl = 3600,
         .proof_max_age = 3600,
+        .require_boot_policy = true,
+        .require_ima_policy = true,
     };
     if (set_string(&c->listen, "127.0.0.1:8443") < 0 ||
         set_string(&c->state_dir, VERIFIER_STATEDIR) < 0 ||
@@ -81,6 +95,7 @@ static const struct string_key string_keys[] = {
     {"enrollment", "ek_roots", offsetof(struct verifier_config, ek_roots)},
     {"enrollment", "ek_allowlist", offsetof(struct verifier_config, ek_allowlist)},
     {"attestation", "pcr_selection", offsetof(struct verifier_config, pcr_selection)},
+    {"server", "metrics_token", offsetof(struct verifier_config, metrics_token)},
 };
 
 int config_set(struct verifier_config *c, const char *section, const char *key, const char *value)
@@ -116,6 +131,10 @@ int config_set(struct verifier_config *c, const char *section, const char *key, 
         return parse_seconds(value, &c->verdict_ttl);
     if (strcmp(section, "attestation") == 0 && strcmp(key, "proof_max_age") == 0)
         return parse_seconds(value, &c->proof_max_age);
+    if (strcmp(section, "attestation") == 0 && strcmp(key, "require_boot_policy") == 0)
+        return parse_bool(value, &c->require_boot_policy);
+    if (strcmp(section, "attestation") == 0 && strcmp(key, "require_ima_policy") == 0)
+        return parse_bool(value, &c->require_ima_policy);
     return -ENOENT;
 }
 

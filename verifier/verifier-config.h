@@ -42,6 +42,15 @@ struct verifier_config {
     int64_t enrollment_ttl;
     int64_t verdict_ttl;
     int64_t proof_max_age; /* a proof needs a pass younger than this */
+    /*
+     * Fail closed: with no policy of a kind for a machine (or its group) its
+     * verdict fails with check "no-policy". false is an explicit opt-out (a lab,
+     * a first capture): the verifier warns, and the verdict names the check as
+     * skipped.
+     */
+    bool require_boot_policy;
+    bool require_ima_policy;
+    char *metrics_token; /* file holding a bearer token /metrics requires; NULL: open */
 };
 
 /* Fill defaults (paths under state_dir are resolved by config_finish()). */

@@ -20,6 +20,8 @@ struct verifier {
     struct signing_key *key;
     struct ek_trust ek_trust;
     char admin_token[ADMIN_TOKEN_LEN + 1];
+    bool metrics_token_set; /* /metrics requires metrics_token */
+    char metrics_token[ADMIN_TOKEN_LEN + 1];
     struct metrics *metrics;
     struct vlog log;
     TPML_PCR_SELECTION pcr_selection;
@@ -35,6 +37,14 @@ void reply_storage_error(struct verifier *v, struct http_reply *rep, int r, cons
 /* Reply 400 naming the field a request parser refused, or 500 when it ran out of memory. */
 struct req_error;
 void reply_request_error(struct http_reply *rep, int r, const struct req_error *e);
+
+/*
+ * Whether the request carries "Authorization: Bearer TOKEN" (constant-time
+ * compare); otherwise replies 401 (none) or 403 (wrong, logged) and returns
+ * false. what names the API in the log line.
+ */
+bool request_authorized(struct verifier *v, const struct http_request *req,
+                        struct http_reply *rep, const char *token, const char *what);
 
 /* The route table (routes.c). */
 extern const struct http_route verifier_routes[];
@@ -53,4 +63,5 @@ void api_proofs(void *v, const struct http_request *req, struct http_reply *rep)
 void api_admin_machines(void *v, const struct http_request *req, struct http_reply *rep);
 void api_admin_machine(void *v, const struct http_request *req, struct http_reply *rep);
 void api_admin_machine_action(void *v, const struct http_request *req, struct http_reply *rep);
+void api_admin_evidence(void *v, const struct http_request *req, struct http_reply *rep);
 void api_admin_policy(void *v, const struct http_request *req, struct http_reply *rep);

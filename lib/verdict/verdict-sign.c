@@ -61,6 +61,9 @@ int verdict_sign(EVP_PKEY *key, const struct verdict_claims *c, char **ret)
     _cleanup_(json_decrefp) json_t *claims = checks ? claims_json(c, checks) : NULL;
     if (!claims)
         return -ENOMEM;
+    if (c->skipped_checks && json_array_size(c->skipped_checks) > 0 &&
+        json_object_set(claims, VERDICT_CLAIM_SKIPPED_CHECKS, c->skipped_checks) < 0)
+        return -ENOMEM;
     _cleanup_free_ char *payload = json_dumps(claims, JSON_COMPACT | JSON_SORT_KEYS);
     static const char header[] = "{\"alg\":\"" VERDICT_ALG "\",\"typ\":\"JWT\"}";
     _cleanup_free_ char *h64 = b64url((const uint8_t *)header, sizeof(header) - 1);

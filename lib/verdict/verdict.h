@@ -33,6 +33,9 @@
 #define VERDICT_CLAIM_AK_NAME       "ak_name"
 #define VERDICT_CLAIM_STATUS        "status"
 #define VERDICT_CLAIM_FAILED_CHECKS "failed_checks"
+/* Checks the operator opted out of (e.g. no policy of a kind, not required):
+ * present only when there are any, so a consumer sees what was not judged. */
+#define VERDICT_CLAIM_SKIPPED_CHECKS "skipped_checks"
 #define VERDICT_AFFIRMING           "affirming"
 #define VERDICT_CONTRAINDICATED     "contraindicated"
 
@@ -42,7 +45,8 @@ struct verdict_claims {
     const char *ak_name;
     const char *nonce_b64; /* eat_nonce, as the runner sent it */
     const char *status;    /* VERDICT_AFFIRMING / VERDICT_CONTRAINDICATED */
-    json_t *failed_checks; /* array of check names (borrowed), or NULL for none */
+    json_t *failed_checks;  /* array of check names (borrowed), or NULL for none */
+    json_t *skipped_checks; /* array of check names (borrowed), or NULL / empty: the claim is omitted */
     int64_t iat, exp;
 };
 

@@ -245,7 +245,14 @@ def run(v, tmp):
     check(status == 200, f"operator sets an IMA policy ({r})")
     evil, h = ima_ng_entry("/tmp/evil", hashlib.sha256(b"evil").digest())
     a.extend(10, h)
-    r = verdict_fails(attestation_body(v, a, ima_log=b64(evil), ima_from=4), "policy-ima",
+    # The 4 entries verified so far were judged under no policy: a policy set
+    # later judges the whole list of the boot, so the verifier asks for it.
+    status, n = v.post("/v1/nonces", {"ak_name": a.ak_name})
+    check(n.get("ima_offset") == 0, f"a new IMA policy asks for the whole list ({n})")
+    verdict_fails(attestation_body(v, a, ima_log=b64(evil), ima_from=4), "ima-offset",
+                  "a delta judged under no policy is not accepted under a new one")
+    whole = ima + extra + evil
+    r = verdict_fails(attestation_body(v, a, ima_log=b64(whole)), "policy-ima",
                       "IMA entry not in policy")
     check(any("/tmp/evil" in c["message"]
               for c in r.get("failed_checks", [])), "the violation names the path")
@@ -254,7 +261,7 @@ def run(v, tmp):
     a.extend(10, h)
     bad = bytearray(job2)
     bad[-3] ^= 1  # the path: the template hash no longer matches its data
-    verdict_fails(attestation_body(v, a, ima_log=b64(evil + bytes(bad)), ima_from=4),
+    verdict_fails(attestation_body(v, a, ima_log=b64(whole + bytes(bad))),
                   "ima-replay", "IMA entry with a changed path")
 
     # --- malformed and oversized bodies; the server stays up ---

@@ -233,13 +233,127 @@ static void test_group_commit(void **state)
     assert_int_equal(f->s->ops->put_nonce(f->s, NONCE_ATTEST, nonce, "ak", 99), -EEXIST);
 }
 
+static struct attestation_record passing(const char *machine_id, const char *ek, const char *ak)
+{
+    struct attestation_record a = {.at = 1, .pass = true, .ek_digest = ek};
+    snprintf(a.machine_id, sizeof(a.machine_id), "%s", machine_id);
+    snprintf(a.ak_name, sizeof(a.ak_name), "%s", ak);
+    snprintf(a.status, sizeof(a.status), "affirming");
+    return a;
+}
+
 static void record(struct storage *s, uint32_t reset, uint64_t clock)
 {
-    struct attestation_record a = {.at = 1, .pass = true, .clock = clock, .reset_count = reset};
-    snprintf(a.machine_id, sizeof(a.machine_id), "%s", M1);
-    snprintf(a.ak_name, sizeof(a.ak_name), "ak1");
-    snprintf(a.status, sizeof(a.status), "affirming");
+    struct attestation_record a = passing(M1, "ek1", "ak1");
+    a.clock = clock;
+    a.reset_count = reset;
     assert_int_equal(s->ops->record_attestation(s, &a), 0);
+}
+
+static int count_one(const struct attestation_record *a, void *userdata)
+{
+    (void)a;
+    (*(unsigned *)userdata)++;
+    return 0;
+}
+
+static unsigned count_attestations(struct storage *s, const char *machine_id)
+{
+    unsigned n = 0;
+    assert_int_equal(s->ops->list_attestations(s, machine_id, 100, count_one, &n), 0);
+    return n;
+}
+
+/*
+ * The record is a compare-and-set on the machine as admitted: an operator's
+ * reset or revoke, or another EK or AK, that committed while an attestation
+ * was judged makes the record -ESTALE, and nothing of it is written.
+ */
+static void test_record_only_admitted_machine(void **state)
+{
+    struct fixture *f = *state;
+    const struct storage_ops *ops = f->s->ops;
+    struct machine m = machine(M1, "ek1", "ak1"), got;
+    assert_int_equal(ops->enroll_machine(f->s, &m), 0);
+    struct attestation_record a = passing(M1, "ek-other", "ak1");
+    assert_int_equal(ops->record_attestation(f->s, &a), -ESTALE); /* another EK */
+    a = passing(M1, "ek1", "ak-other");
+    assert_int_equal(ops->record_attestation(f->s, &a), -ESTALE); /* another AK */
+    a = passing(M1, NULL, "ak1");
+    assert_int_equal(ops->record_attestation(f->s, &a), -ESTALE); /* no identity given */
+    assert_int_equal(count_attestations(f->s, M1), 0);
+
+    assert_int_equal(ops->set_machine_status(f->s, M1, "revoked"), 0);
+    a = passing(M1, "ek1", "ak1");
+    assert_int_equal(ops->record_attestation(f->s, &a), -ESTALE); /* revoked meanwhile */
+    assert_int_equal(ops->get_machine(f->s, M1, &got), 0);
+    assert_string_equal(got.last_status, "");
+    machine_done(&got);
+
+    assert_int_equal(ops->set_machine_status(f->s, M1, "enrolled"), 0);
+    assert_int_equal(ops->reset_machine(f->s, M1), 0);
+    /* Re-enrolled on other hardware: the old hardware's pass must not land. */
+    m = machine(M1, "ek2", "ak2");
+    assert_int_equal(ops->enroll_machine(f->s, &m), 0);
+    a = passing(M1, "ek1", "ak1");
+    assert_int_equal(ops->record_attestation(f->s, &a), -ESTALE);
+    assert_int_equal(count_attestations(f->s, M1), 0);
+    a = passing(M1, "ek2", "ak2");
+    assert_int_equal(ops->record_attestation(f->s, &a), 0);
+    assert_int_equal(count_attestations(f->s, M1), 1);
+}
+
+/* A failing verdict keeps its evidence (the last one per machine); a reset drops it. */
+static void test_evidence(void **state)
+{
+    struct fixture *f = *state;
+    const struct storage_ops *ops = f->s->ops;
+    struct machine m = machine(M1, "ek1", "ak1");
+    assert_int_equal(ops->enroll_machine(f->s, &m), 0);
+    struct evidence e;
+    assert_int_equal(ops->get_evidence(f->s, M1, &e), -ENOENT);
+    uint8_t quote[] = {1, 2}, sig[] = {3}, log[] = {4, 5, 6};
+    struct evidence sent = {.quote = quote, .quote_len = 2, .signature = sig, .signature_len = 1,
+                            .event_log = log, .event_log_len = 3, .ima_from = 7,
+                            .pcrs = (char *)"{\"0x000b\":{}}"};
+    struct attestation_record a = passing(M1, "ek1", "ak1");
+    a.pass = false;
+    a.at = 42;
+    snprintf(a.status, sizeof(a.status), "contraindicated");
+    a.evidence = &sent;
+    assert_int_equal(ops->record_attestation(f->s, &a), 0);
+    assert_int_equal(ops->get_evidence(f->s, M1, &e), 0);
+    assert_int_equal(e.at, 42);
+    assert_int_equal(e.quote_len, 2);
+    assert_memory_equal(e.quote, quote, 2);
+    assert_int_equal(e.event_log_len, 3);
+    assert_null(e.ima_log);
+    assert_int_equal(e.ima_from, 7);
+    assert_string_equal(e.pcrs, "{\"0x000b\":{}}");
+    evidence_done(&e);
+    /* A pass leaves the last failure's evidence in place; a reset removes it. */
+    a = passing(M1, "ek1", "ak1");
+    assert_int_equal(ops->record_attestation(f->s, &a), 0);
+    assert_int_equal(ops->get_evidence(f->s, M1, &e), 0);
+    evidence_done(&e);
+    assert_int_equal(ops->reset_machine(f->s, M1), 0);
+    assert_int_equal(ops->get_evidence(f->s, M1, &e), -ENOENT);
+}
+
+/* The IMA policy digest the verified entries were judged under is kept with them. */
+static void test_ima_policy_digest(void **state)
+{
+    struct fixture *f = *state;
+    struct machine m = machine(M1, "ek1", "ak1"), got;
+    assert_int_equal(f->s->ops->enroll_machine(f->s, &m), 0);
+    struct attestation_record a = passing(M1, "ek1", "ak1");
+    a.ima_count = 12;
+    a.ima_policy = "abcd";
+    assert_int_equal(f->s->ops->record_attestation(f->s, &a), 0);
+    assert_int_equal(f->s->ops->get_machine(f->s, M1, &got), 0);
+    assert_int_equal(got.ima_count, 12);
+    assert_string_equal(got.ima_policy, "abcd");
+    machine_done(&got);
 }
 
 /* Out-of-order commits never move the stored clock back. */
@@ -291,6 +405,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pending_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clock_monotonic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_record_only_admitted_machine, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_evidence, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ima_policy_digest, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -51,13 +51,19 @@ class Verifier:
     requests then go over https checked against it.
     VERIFIER_WRAP in the environment prefixes the command (e.g. "perf record -g -o FILE")."""
 
-    def __init__(self, workdir, *extra, tls_ca=None):
+    # The verifier fails a machine that has no policy ("no-policy"). The tests of
+    # other things (enrollment, quotes, TLS, limits, the agent's exchange) opt
+    # out of that, as a lab would: require_policies=True keeps the default, and
+    # the fail-closed tests (tests/verifier/fail-closed-test.py) use it.
+    OPT_OUT = ["--require-boot-policy", "false", "--require-ima-policy", "false"]
+
+    def __init__(self, workdir, *extra, tls_ca=None, require_policies=False):
         self.dir = workdir
         self.tls_ca = tls_ca
         self.scheme = "https" if tls_ca else "http"
         self.state = os.path.join(workdir, "verifier-state")
         self.port_file = os.path.join(workdir, "verifier.port")
-        self.extra = list(extra)
+        self.extra = list(extra) + ([] if require_policies else self.OPT_OUT)
         self.proc = None
         self.log = None
         self.start()

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Bearer tokens of the admin API and of /metrics (when it has one). */
+#include "verifier.h"
+
+bool request_authorized(struct verifier *v, const struct http_request *req,
+                        struct http_reply *rep, const char *token, const char *what)
+{
+    if (!req->authorization) {
+        http_reply_error(rep, 401, NULL, "bearer token required");
+        return false;
+    }
+    if (!admin_token_check(token, req->authorization)) {
+        vlog_msg(&v->log, LOG_WARNING, "%s request with a wrong token refused", what);
+        http_reply_error(rep, 403, NULL, "wrong token");
+        return false;
+    }
+    return true;
+}
