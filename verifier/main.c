@@ -17,7 +17,7 @@
 #include "config.h"
 #include "verifier.h"
 
-#define EXPIRE_INTERVAL 30 /* seconds between sweeps of expired nonces */
+#define EXPIRE_INTERVAL 30 /* seconds between sweeps of expired challenges and used nonces */
 
 static void usage(FILE *f)
 {
@@ -31,7 +31,9 @@ static void usage(FILE *f)
         "  --database FILE  --signing-key FILE  --admin-token FILE\n"
         "  --ek-roots DIR  --ek-allowlist FILE  --enrollment-mode auto|approve\n"
         "  --pcr-selection SEL  --nonce-ttl SECONDS  --verdict-ttl SECONDS\n"
+        "  --nonce-key FILE         nonce MAC key, shared by verifiers of one database\n"
         "  --workers N  --max-connections N  --request-timeout SECONDS\n"
+        "  --body-budget BYTES  --min-body-rate BYTES/S  --per-address-connections N\n"
         "  --port-file FILE         write the bound port there once listening\n"
         "  --version\n",
         VERIFIER_STATEDIR);
@@ -59,6 +61,10 @@ static const struct option options[] = {
     {"max-connections", required_argument, NULL, 14},
     {"request-timeout", required_argument, NULL, 15},
     {"max-pending", required_argument, NULL, 16},
+    {"nonce-key", required_argument, NULL, 17},
+    {"body-budget", required_argument, NULL, 18},
+    {"min-body-rate", required_argument, NULL, 19},
+    {"per-address-connections", required_argument, NULL, 20},
     {"config", required_argument, NULL, 'c'},
     {"port-file", required_argument, NULL, 'p'},
     {"help", no_argument, NULL, 'h'},
@@ -85,6 +91,10 @@ static const struct flag_key flag_keys[] = {
     {"server", "max_connections"},
     {"server", "request_timeout"},
     {"attestation", "max_pending"},
+    {"keys", "nonce_key"},
+    {"server", "body_budget"},
+    {"server", "min_body_rate"},
+    {"server", "per_address_connections"},
 };
 
 struct args {
@@ -201,6 +211,14 @@ static int run(struct verifier_config *cfg, const struct args *a)
                  r == -EPERM ? " (the file must be mode 0600)" : "");
         goto out;
     }
+    r = nonce_key_load_or_create(cfg->nonce_key, &v.nonce_key);
+    if (r < 0) {
+        vlog_msg(&v.log, LOG_ERR, "nonce key '%s': %s%s", cfg->nonce_key, strerror(-r),
+                 r == -EPERM ? " (the file must be mode 0600)"
+                 : r == -EBADMSG ? " (it must hold exactly 32 bytes)"
+                                 : "");
+        goto out;
+    }
     r = ek_trust_load(cfg->ek_roots, cfg->ek_allowlist, &v.ek_trust);
     if (r < 0) {
         vlog_msg(&v.log, LOG_ERR, "EK roots '%s' or allowlist: %s", cfg->ek_roots, strerror(-r));
@@ -237,6 +255,9 @@ static int run(struct verifier_config *cfg, const struct args *a)
         .workers = cfg->workers,
         .max_connections = cfg->max_connections,
         .timeout = cfg->request_timeout,
+        .body_budget = cfg->body_budget,
+        .min_body_rate = cfg->min_body_rate,
+        .per_address_connections = cfg->per_address_connections,
         .observe = observe,
     };
     struct http_server *server;
@@ -245,6 +266,7 @@ static int run(struct verifier_config *cfg, const struct args *a)
         vlog_msg(&v.log, LOG_ERR, "cannot listen on %s: %s", cfg->listen, strerror(-r));
         goto out;
     }
+    atomic_store(&v.http, server);
     uint16_t port = http_server_port(server);
     if (a->port_file && (r = write_port_file(a->port_file, port)) < 0) {
         vlog_msg(&v.log, LOG_ERR, "port file '%s': %s", a->port_file, strerror(-r));
@@ -272,6 +294,7 @@ out:
     ek_trust_done(&v.ek_trust);
     free(v.pcr_selection_text);
     OPENSSL_cleanse(v.admin_token, sizeof(v.admin_token));
+    OPENSSL_cleanse(&v.nonce_key, sizeof(v.nonce_key));
     return r;
 }
 
