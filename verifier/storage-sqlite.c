@@ -90,8 +90,8 @@ static const char *const migrations[] = {
      * across restarts and across verifiers sharing it; the primary key makes
      * the second use fail. Kept until expiry (plus a grace), then pruned.
      */
-    "CREATE TABLE used_nonces (nonce BLOB PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;"
-    "CREATE INDEX used_nonces_expiry ON used_nonces (expires_at);",
+    ("CREATE TABLE used_nonces (nonce BLOB PRIMARY KEY, expires_at INTEGER NOT NULL)"
+     " WITHOUT ROWID; CREATE INDEX used_nonces_expiry ON used_nonces (expires_at);"),
 };
 
 static struct storage_sqlite *to_sqlite(struct storage *s)
