@@ -156,23 +156,44 @@ static void note_attempt(struct verifier *v, const struct http_request *req,
                 check ? check : "quote", req->client);
 }
 
+_Static_assert(REQ_NONCE_SIZE == NONCE_LEN, "the agent's nonce is the verifier's");
+
+/*
+ * The nonce's MAC, kind, AK and expiry, without storage; then whether it was
+ * consumed already (a fast refusal of a replay: record_attestation consumes it
+ * atomically with the result, which settles a race). False after a reply.
+ */
+static bool nonce_admissible(struct verifier *v, const struct attest_request *r,
+                             struct http_reply *rep)
+{
+    int ret = nonce_check(&v->nonce_key, NONCE_ATTEST, r->ak_name, r->nonce, verifier_now());
+    if (ret == -ETIME) {
+        http_reply_error(rep, 410, "nonce", "nonce expired");
+        return false;
+    }
+    if (ret < 0) {
+        const struct log_field f[] = {{"AK_NAME", r->ak_name}};
+        vlog_fields(&v->log, LOG_WARNING, f, 1, "attestation refused: nonce not issued for it");
+        http_reply_error(rep, 403, "nonce", "nonce was not issued for this AK");
+        return false;
+    }
+    ret = v->storage->ops->nonce_used(v->storage, r->nonce);
+    if (ret == -EALREADY) {
+        http_reply_error(rep, 410, "nonce", "nonce already used");
+        return false;
+    }
+    if (ret < 0) {
+        reply_storage_error(v, rep, ret, "look a nonce up");
+        return false;
+    }
+    return true;
+}
+
 /* Nonce, AK and machine state; false after filling an error reply. */
 static bool admit(struct verifier *v, const struct attest_request *r, struct machine *m,
                   struct http_reply *rep)
 {
-    char nonce_ak[ST_NAME_MAX];
-    int64_t expires_at;
-    int ret =
-        v->storage->ops->take_nonce(v->storage, NONCE_ATTEST, r->nonce, nonce_ak, &expires_at);
-    if (ret == -ENOENT) {
-        http_reply_error(rep, 410, "nonce", "nonce unknown or already used");
-        return false;
-    }
-    if (ret < 0) {
-        reply_storage_error(v, rep, ret, "consume a nonce");
-        return false;
-    }
-    ret = v->storage->ops->get_machine_by_ak(v->storage, r->ak_name, m);
+    int ret = v->storage->ops->get_machine_by_ak(v->storage, r->ak_name, m);
     if (ret == -ENOENT) {
         http_reply_error(rep, 404, "ak_name", "unknown AK");
         return false;
@@ -181,19 +202,14 @@ static bool admit(struct verifier *v, const struct attest_request *r, struct mac
         reply_storage_error(v, rep, ret, "read a machine");
         return false;
     }
-    const char *refusal = NULL;
-    unsigned status = 0;
-    if (strcmp(nonce_ak, r->ak_name) != 0)
-        refusal = "nonce was issued for another AK", status = 403;
-    else if (expires_at < verifier_now())
-        refusal = "nonce expired", status = 410;
-    else if (strcmp(m->status, "enrolled") != 0)
-        refusal = m->status, status = 403;
-    if (refusal) {
+    if (!nonce_admissible(v, r, rep)) {
+        machine_done(m);
+        return false;
+    }
+    if (strcmp(m->status, "enrolled") != 0) {
         const struct log_field f[] = {{"MACHINE_ID", m->machine_id}, {"AK_NAME", r->ak_name}};
-        vlog_fields(&v->log, LOG_WARNING, f, 2, "attestation refused: %s", refusal);
-        http_reply_error(rep, status, status == 403 && refusal == m->status ? "ak_name" : "nonce",
-                         "%s%s", refusal == m->status ? "machine is " : "", refusal);
+        vlog_fields(&v->log, LOG_WARNING, f, 2, "attestation refused: %s", m->status);
+        http_reply_error(rep, 403, "ak_name", "machine is %s", m->status);
         machine_done(m);
         return false;
     }
@@ -236,6 +252,8 @@ static bool record(struct verifier *v, const struct attest_request *r, const str
         .ima_policy = res->ima_policy,
         .ek_digest = m->ek_digest,
         .evidence = pass ? NULL : &ev,
+        .nonce = r->nonce,
+        .nonce_expires_at = nonce_expiry(r->nonce),
     };
     snprintf(rec.machine_id, sizeof(rec.machine_id), "%s", m->machine_id);
     snprintf(rec.ak_name, sizeof(rec.ak_name), "%s", r->ak_name);

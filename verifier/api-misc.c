@@ -14,10 +14,14 @@ int64_t verifier_now(void)
 
 void reply_storage_error(struct verifier *v, struct http_reply *rep, int r, const char *what)
 {
-    if (r != -EBUSY)
+    if (r != -EBUSY && r != -EALREADY)
         vlog_msg(&v->log, LOG_ERR, "storage failed to %s: %s", what, strerror(-r));
     if (r == -EBUSY) {
         http_reply_error(rep, 429, NULL, "too many pending requests of this kind; retry later");
+        return;
+    }
+    if (r == -EALREADY) { /* lost a race for a nonce: the other use was recorded */
+        http_reply_error(rep, 410, "nonce", "nonce already used");
         return;
     }
     if (r == -ENOMEM)
@@ -61,9 +65,16 @@ void api_metrics(void *userdata, const struct http_request *req, struct http_rep
                      "attest_storage_commit_seconds_total %.6f\n"
                      "# HELP attest_storage_largest_batch Most writes in one commit.\n"
                      "# TYPE attest_storage_largest_batch gauge\n"
-                     "attest_storage_largest_batch %llu\n",
+                     "attest_storage_largest_batch %llu\n"
+                     "# HELP attest_http_body_bytes Request body bytes buffered now.\n"
+                     "# TYPE attest_http_body_bytes gauge\n"
+                     "attest_http_body_bytes %zu\n"
+                     "# HELP attest_http_body_budget_bytes The most they may reach.\n"
+                     "# TYPE attest_http_body_budget_bytes gauge\n"
+                     "attest_http_body_budget_bytes %u\n",
                      text, (unsigned long long)st.commits, (unsigned long long)st.writes,
-                     st.commit_seconds, (unsigned long long)st.largest_batch);
+                     st.commit_seconds, (unsigned long long)st.largest_batch,
+                     http_server_body_bytes(atomic_load(&v->http)), v->cfg->body_budget);
     free(text);
     if (n < 0) {
         http_reply_error(rep, 500, NULL, "out of memory");

@@ -2,16 +2,11 @@
 #include <errno.h>
 #include <string.h>
 
-#include <openssl/rand.h>
-
 #include "attest-logs.h"
 #include "common/base64.h"
 #include "common/cleanup.h"
 #include "requests.h"
 #include "verifier.h"
-
-/* TPM_GENERATED_VALUE: data starting with it gets no TPM2_Hash ticket (DESIGN §4.8). */
-static const uint8_t tpm_generated[4] = {0xff, 0x54, 0x43, 0x47};
 
 /*
  * Look up the machine of an AK for a nonce or challenge: 404 when unknown, 403
@@ -37,15 +32,15 @@ static bool machine_may_attest(struct verifier *v, const char *ak_name, struct m
     return true;
 }
 
+/*
+ * Nothing is stored per issued nonce (verifier/nonce.h): anyone may ask for
+ * any enrolled AK as often as they like without crowding out the machine.
+ */
 static int issue(struct verifier *v, enum nonce_kind kind, const char *ak_name,
-                 uint8_t nonce[ST_NONCE_LEN], int64_t *expires_at)
+                 uint8_t nonce[NONCE_LEN], int64_t *expires_at)
 {
-    do {
-        if (RAND_bytes(nonce, ST_NONCE_LEN) != 1)
-            return -EIO;
-    } while (kind == NONCE_CHALLENGE && memcmp(nonce, tpm_generated, 4) == 0);
     *expires_at = verifier_now() + v->cfg->nonce_ttl;
-    return v->storage->ops->put_nonce(v->storage, kind, nonce, ak_name, *expires_at);
+    return nonce_issue(&v->nonce_key, kind, ak_name, *expires_at, nonce);
 }
 
 static void handle(struct verifier *v, enum nonce_kind kind, const struct http_request *req,
@@ -64,11 +59,12 @@ static void handle(struct verifier *v, enum nonce_kind kind, const struct http_r
     int64_t ima_offset = attest_ima_offset(v, &m);
     machine_done(&m);
 
-    uint8_t nonce[ST_NONCE_LEN];
+    uint8_t nonce[NONCE_LEN];
     int64_t expires_at;
     r = issue(v, kind, ar.ak_name, nonce, &expires_at);
     if (r < 0) {
-        reply_storage_error(v, rep, r, "store a nonce");
+        vlog_msg(&v->log, LOG_ERR, "issuing a nonce failed: %s", strerror(-r));
+        http_reply_error(rep, 500, NULL, "cannot issue a nonce");
         return;
     }
     _cleanup_free_ char *b64 = base64_encode(nonce, sizeof(nonce));

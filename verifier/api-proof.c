@@ -2,8 +2,9 @@
 /*
  * Proof of possession per job: the AK signs a challenge the verifier issued
  * (POST /v1/challenges); valid when the signature holds, the challenge was
- * issued for this AK and is unused, and the machine's last verdict is a pass
- * younger than proof_max_age.
+ * issued for this AK (its MAC, verifier/nonce.h) and is unused, and the
+ * machine's last verdict is a pass younger than proof_max_age. The challenge is
+ * consumed once the signature holds: a request without the AK writes nothing.
  */
 #include <errno.h>
 #include <string.h>
@@ -32,25 +33,19 @@ void api_proofs(void *userdata, const struct http_request *req, struct http_repl
         reply_request_error(rep, ret, &e);
         return;
     }
-    char challenge_ak[ST_NAME_MAX];
-    int64_t expires_at;
     struct machine m = {0};
-    ret = v->storage->ops->take_nonce(v->storage, NONCE_CHALLENGE, p.challenge, challenge_ak,
-                                      &expires_at);
-    if (ret == -ENOENT) {
-        refuse(v, rep, p.ak_name, "challenge unknown or already used");
-        goto out;
-    }
+    ret = nonce_check(&v->nonce_key, NONCE_CHALLENGE, p.ak_name, p.challenge, verifier_now());
     if (ret < 0) {
-        reply_storage_error(v, rep, ret, "consume a challenge");
+        refuse(v, rep, p.ak_name,
+               ret == -ETIME ? "challenge expired" : "challenge was not issued for this AK");
         goto out;
     }
-    if (strcmp(challenge_ak, p.ak_name) != 0) {
-        refuse(v, rep, p.ak_name, "challenge was issued for another AK");
-        goto out;
-    }
-    if (expires_at < verifier_now()) {
-        refuse(v, rep, p.ak_name, "challenge expired");
+    ret = v->storage->ops->nonce_used(v->storage, p.challenge);
+    if (ret < 0) {
+        if (ret == -EALREADY)
+            refuse(v, rep, p.ak_name, "challenge already used");
+        else
+            reply_storage_error(v, rep, ret, "look a challenge up");
         goto out;
     }
     ret = v->storage->ops->get_machine_by_ak(v->storage, p.ak_name, &m);
@@ -68,6 +63,14 @@ void api_proofs(void *userdata, const struct http_request *req, struct http_repl
         tpm_signature_unmarshal(p.signature, p.signature_len, &sig) < 0 ||
         quote_signature_verify(&ak.publicArea, &sig, p.challenge, sizeof(p.challenge), &c) < 0) {
         refuse(v, rep, p.ak_name, "signature does not verify with the AK");
+        goto out;
+    }
+    ret = v->storage->ops->consume_nonce(v->storage, p.challenge, nonce_expiry(p.challenge));
+    if (ret < 0) {
+        if (ret == -EALREADY)
+            refuse(v, rep, p.ak_name, "challenge already used");
+        else
+            reply_storage_error(v, rep, ret, "consume a challenge");
         goto out;
     }
     if (strcmp(m.status, "enrolled") != 0) {

@@ -17,6 +17,9 @@
 struct http_server {
     struct MHD_Daemon *daemon;
     _Atomic size_t body_bytes; /* request bodies buffered now, over all connections */
+    size_t body_budget;        /* the most body_bytes may reach */
+    unsigned timeout;          /* seconds: idle limit, and the least time a body gets */
+    unsigned min_body_rate;    /* bytes per second */
     const struct http_route *routes;
     size_t n_routes;
     void *userdata;
@@ -26,9 +29,11 @@ struct http_server {
 /* Per-request state, from the first call of the access handler to completion. */
 struct request_state {
     const struct http_route *route;
-    unsigned early_status; /* 404/405/413/503 decided from the headers alone */
+    unsigned early_status; /* 404/405/413 decided from the headers alone */
     char *body;
     size_t len, cap;
+    size_t expected; /* Content-Length, else the route's limit: the most cap grows to */
+    double deadline; /* seconds after start by which the body must be complete */
     size_t reserved; /* bytes of the server's body budget this request holds */
     bool overflow;   /* past the route's limit: 413 */
     bool busy;       /* past the server's body budget: 503 */
@@ -82,13 +87,15 @@ void http_reply_error(struct http_reply *rep, unsigned status, const char *field
 
 /*
  * Every connection may upload up to its route's limit at the same time: bound
- * the sum too (HTTP_BODY_BUDGET), so that many large uploads cannot exhaust
- * memory; past it requests get 503 and retry.
+ * the sum too (body_budget), so that many large uploads cannot exhaust memory;
+ * past it requests get 503 and retry. Only buffers grown for bytes that arrived
+ * are charged: an announced Content-Length reserves nothing, so slow clients
+ * announcing large bodies cannot hold the budget with a few bytes each.
  */
 static bool reserve(struct http_server *s, struct request_state *st, size_t n)
 {
     size_t before = atomic_fetch_add(&s->body_bytes, n);
-    if (before + n > HTTP_BODY_BUDGET) {
+    if (before + n > s->body_budget) {
         atomic_fetch_sub(&s->body_bytes, n);
         return false;
     }
@@ -207,6 +214,50 @@ static const char *client_address(struct MHD_Connection *conn, char *buf, size_t
     return buf;
 }
 
+/*
+ * The headers of a routed request: the announced size is checked against the
+ * route's limit and sets the body's deadline, but reserves nothing.
+ */
+static void start_body(struct http_server *s, struct MHD_Connection *conn,
+                       struct request_state *st)
+{
+    st->expected = st->route->max_body;
+    const char *cl =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl) {
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(cl, &end, 10);
+        if (errno || end == cl || *end || n > st->route->max_body) {
+            st->early_status = 413;
+            return;
+        }
+        st->expected = (size_t)n;
+    }
+    double transfer = (double)st->expected / (double)s->min_body_rate;
+    st->deadline = transfer > s->timeout ? transfer : (double)s->timeout;
+}
+
+/* Grow the buffer for n more bytes, charging the growth; false past the budget. */
+static bool grow(struct http_server *s, struct request_state *st, size_t n, bool *oom)
+{
+    size_t cap = st->cap ? st->cap * 2 : 4096;
+    while (cap < st->len + n)
+        cap *= 2;
+    if (cap > st->expected)
+        cap = st->expected; /* never beyond what was announced (or the route's limit) */
+    if (!reserve(s, st, cap - st->cap))
+        return false;
+    char *b = realloc(st->body, cap + 1);
+    if (!b) {
+        *oom = true;
+        return false;
+    }
+    st->body = b;
+    st->cap = cap;
+    return true;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -221,25 +272,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *con_cls = st;
         clock_gettime(CLOCK_MONOTONIC, &st->start);
         find_route(s, method, url, st);
-        if (st->route) {
-            const char *cl =
-                MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-            if (cl) {
-                char *end;
-                errno = 0;
-                unsigned long long n = strtoull(cl, &end, 10);
-                if (errno || *end || n > st->route->max_body)
-                    st->early_status = 413;
-                else if (n > 0 && !reserve(s, st, (size_t)n))
-                    st->early_status = 503;
-                else if (n > 0) {
-                    st->body = malloc((size_t)n + 1);
-                    if (!st->body)
-                        return MHD_NO;
-                    st->cap = (size_t)n;
-                }
-            }
-        }
+        if (st->route)
+            start_body(s, conn, st);
         /* Refuse before reading the body: the connection is closed after the reply. */
         if (st->early_status)
             return early_reply(s, conn, st);
@@ -249,6 +283,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
+        /*
+         * Too slow: close the connection (on_completed releases the charge). A
+         * client that sends nothing at all is closed by the idle timeout.
+         */
+        if (elapsed(&st->start) > st->deadline)
+            return MHD_NO;
         if (st->overflow || st->busy || st->early_status)
             return MHD_YES;
         if (n > st->route->max_body - st->len) {
@@ -256,20 +296,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             goto drop;
         }
         if (st->len + n > st->cap) {
-            size_t cap = st->cap ? st->cap * 2 : 4096;
-            while (cap < st->len + n)
-                cap *= 2;
-            if (cap > st->route->max_body)
-                cap = st->route->max_body;
-            if (!reserve(s, st, cap - st->cap)) {
+            bool oom = false;
+            if (!grow(s, st, n, &oom)) {
+                if (oom)
+                    return MHD_NO;
                 st->busy = true; /* answered 503 at the end */
                 goto drop;
             }
-            char *b = realloc(st->body, cap + 1);
-            if (!b)
-                return MHD_NO;
-            st->body = b;
-            st->cap = cap;
         }
         memcpy(st->body + st->len, upload_data, n);
         st->len += n;
@@ -382,8 +415,13 @@ int http_server_start(const struct http_options *o, const struct http_route *rou
     struct http_server *s = calloc(1, sizeof(*s));
     if (!s)
         return -ENOMEM;
-    *s = (struct http_server){
-        .routes = routes, .n_routes = n_routes, .userdata = userdata, .observe = o->observe};
+    *s = (struct http_server){.body_budget = o->body_budget,
+                              .timeout = o->timeout,
+                              .min_body_rate = o->min_body_rate ? o->min_body_rate : 1,
+                              .routes = routes,
+                              .n_routes = n_routes,
+                              .userdata = userdata,
+                              .observe = o->observe};
     struct MHD_OptionItem tls[] = {
         {o->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)o->tls_cert_pem},
         {o->tls_key_pem ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, (void *)o->tls_key_pem},
@@ -393,6 +431,7 @@ int http_server_start(const struct http_options *o, const struct http_route *rou
         flags, port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)o->workers, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned int)o->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o->timeout,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)o->per_address_connections,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_HEADER_MEMORY,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, s, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
@@ -402,6 +441,11 @@ int http_server_start(const struct http_options *o, const struct http_route *rou
     }
     *ret = s;
     return 0;
+}
+
+size_t http_server_body_bytes(struct http_server *s)
+{
+    return s ? atomic_load(&s->body_bytes) : 0;
 }
 
 uint16_t http_server_port(struct http_server *s)

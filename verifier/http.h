@@ -7,14 +7,15 @@
 #include <stdint.h>
 
 /*
- * The HTTP layer on libmicrohttpd: a route table, fixed limits (body size per
- * route, header memory, connection count, idle timeout), and one reply helper.
+ * The HTTP layer on libmicrohttpd: a route table, limits (body size per route,
+ * header memory, connection count, connections per client address, idle
+ * timeout, a minimum body rate, request bodies buffered at once), and one reply
+ * helper.
  * Handlers see a fully received, size-checked body and fill an http_reply;
  * they never touch libmicrohttpd.
  */
 #define HTTP_MAX_PARAMS    2
 #define HTTP_HEADER_MEMORY (64 * 1024)  /* request line + headers + read buffer */
-#define HTTP_BODY_BUDGET   (256u << 20) /* request bodies buffered at once, all connections */
 
 struct http_request {
     const char *method;
@@ -48,6 +49,14 @@ struct http_options {
     const char *listen; /* host:port; port 0 picks a free one */
     const char *tls_cert_pem, *tls_key_pem;
     unsigned workers, max_connections, timeout;
+    /*
+     * Bytes of request bodies buffered at once, charged as they arrive: past it
+     * a request gets 503. A body must arrive within max(timeout, its size /
+     * min_body_rate) seconds or its connection is closed (its charge released).
+     */
+    size_t body_budget;
+    unsigned min_body_rate;           /* bytes per second */
+    unsigned per_address_connections; /* 0: no limit */
     /* Called after every reply (metrics). */
     void (*observe)(void *userdata, const char *route, unsigned status, double seconds);
 };
@@ -56,6 +65,8 @@ struct http_server;
 
 int http_server_start(const struct http_options *o, const struct http_route *routes,
                       size_t n_routes, void *userdata, struct http_server **ret);
+/* Bytes of request bodies buffered now (charged against body_budget), for /metrics. */
+size_t http_server_body_bytes(struct http_server *s);
 /* The bound port (useful with port 0). */
 uint16_t http_server_port(struct http_server *s);
 void http_server_stop(struct http_server *s);

@@ -17,7 +17,7 @@
 #include "config.h"
 #include "verifier.h"
 
-#define EXPIRE_INTERVAL 30 /* seconds between sweeps of expired nonces */
+#define EXPIRE_INTERVAL 30 /* seconds between sweeps of expired challenges and used nonces */
 
 static void usage(FILE *f)
 {
@@ -31,10 +31,12 @@ static void usage(FILE *f)
         "  --database FILE  --signing-key FILE  --admin-token FILE\n"
         "  --ek-roots DIR  --ek-allowlist FILE  --enrollment-mode auto|approve\n"
         "  --pcr-selection SEL  --nonce-ttl SECONDS  --verdict-ttl SECONDS\n"
+        "  --nonce-key FILE         nonce MAC key, shared by verifiers of one database\n"
         "  --workers N  --max-connections N  --request-timeout SECONDS\n"
         "  --require-boot-policy true|false  --require-ima-policy true|false\n"
         "                           fail a machine that has no policy of the kind (default true)\n"
         "  --metrics-token FILE     /metrics requires this bearer token (made when missing)\n"
+        "  --body-budget BYTES  --min-body-rate BYTES/S  --per-address-connections N\n"
         "  --port-file FILE         write the bound port there once listening\n"
         "  --version\n",
         VERIFIER_STATEDIR);
@@ -65,6 +67,10 @@ static const struct option options[] = {
     {"require-boot-policy", required_argument, NULL, 17},
     {"require-ima-policy", required_argument, NULL, 18},
     {"metrics-token", required_argument, NULL, 19},
+    {"nonce-key", required_argument, NULL, 20},
+    {"body-budget", required_argument, NULL, 21},
+    {"min-body-rate", required_argument, NULL, 22},
+    {"per-address-connections", required_argument, NULL, 23},
     {"config", required_argument, NULL, 'c'},
     {"port-file", required_argument, NULL, 'p'},
     {"help", no_argument, NULL, 'h'},
@@ -94,6 +100,10 @@ static const struct flag_key flag_keys[] = {
     {"attestation", "require_boot_policy"},
     {"attestation", "require_ima_policy"},
     {"server", "metrics_token"},
+    {"keys", "nonce_key"},
+    {"server", "body_budget"},
+    {"server", "min_body_rate"},
+    {"server", "per_address_connections"},
 };
 
 struct args {
@@ -233,6 +243,14 @@ static int run(struct verifier_config *cfg, const struct args *a)
         v.metrics_token_set = true;
     }
     warn_policy_opt_outs(&v);
+    r = nonce_key_load_or_create(cfg->nonce_key, &v.nonce_key);
+    if (r < 0) {
+        vlog_msg(&v.log, LOG_ERR, "nonce key '%s': %s%s", cfg->nonce_key, strerror(-r),
+                 r == -EPERM ? " (the file must be mode 0600)"
+                 : r == -EBADMSG ? " (it must hold exactly 32 bytes)"
+                                 : "");
+        goto out;
+    }
     r = ek_trust_load(cfg->ek_roots, cfg->ek_allowlist, &v.ek_trust);
     if (r < 0) {
         vlog_msg(&v.log, LOG_ERR, "EK roots '%s' or allowlist: %s", cfg->ek_roots, strerror(-r));
@@ -269,6 +287,9 @@ static int run(struct verifier_config *cfg, const struct args *a)
         .workers = cfg->workers,
         .max_connections = cfg->max_connections,
         .timeout = cfg->request_timeout,
+        .body_budget = cfg->body_budget,
+        .min_body_rate = cfg->min_body_rate,
+        .per_address_connections = cfg->per_address_connections,
         .observe = observe,
     };
     struct http_server *server;
@@ -277,6 +298,7 @@ static int run(struct verifier_config *cfg, const struct args *a)
         vlog_msg(&v.log, LOG_ERR, "cannot listen on %s: %s", cfg->listen, strerror(-r));
         goto out;
     }
+    atomic_store(&v.http, server);
     uint16_t port = http_server_port(server);
     if (a->port_file && (r = write_port_file(a->port_file, port)) < 0) {
         vlog_msg(&v.log, LOG_ERR, "port file '%s': %s", a->port_file, strerror(-r));
@@ -304,6 +326,7 @@ out:
     ek_trust_done(&v.ek_trust);
     free(v.pcr_selection_text);
     OPENSSL_cleanse(v.admin_token, sizeof(v.admin_token));
+    OPENSSL_cleanse(&v.nonce_key, sizeof(v.nonce_key));
     return r;
 }
 

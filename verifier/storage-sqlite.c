@@ -40,8 +40,6 @@ struct write_op {
 struct storage_sqlite {
     struct storage base;
     struct conn writer;
-    struct conn nonces; /* the nonce database, used under nonce_lock */
-    pthread_mutex_t nonce_lock;
     struct conn *readers;
     unsigned n_readers;
     bool *reader_busy;
@@ -82,7 +80,7 @@ static const char *const migrations[] = {
     " policy TEXT NOT NULL, PRIMARY KEY (scope, name, kind));",
     /* 2: enrollment looks machines up by EK (one EK, one machine). */
     "CREATE INDEX machines_ek ON machines (ek_digest);",
-    /* 3: nonces moved to their own non-durable database (see open_nonce_db). */
+    /* 3: nonces moved to a non-durable database of their own (until 5 made them stateless). */
     "DROP TABLE nonces;",
     /* 4: pending enrollment challenges are counted per EK. */
     "CREATE INDEX enrollments_ek ON enrollments (ek_digest);",
@@ -107,19 +105,15 @@ static const char *const migrations[] = {
     "CREATE TABLE evidence (machine_id TEXT PRIMARY KEY, at INTEGER NOT NULL,"
     " quote BLOB NOT NULL, signature BLOB NOT NULL, pcrs TEXT NOT NULL,"
     " event_log BLOB, ima_log BLOB, ima_from INTEGER NOT NULL);",
+    /*
+     * 7: consumed nonces and challenges (issued ones are stateless, see
+     * verifier/nonce.h). Durable and in the main database, so single use holds
+     * across restarts and across verifiers sharing it; the primary key makes
+     * the second use fail. Kept until expiry (plus a grace), then pruned.
+     */
+    ("CREATE TABLE used_nonces (nonce BLOB PRIMARY KEY, expires_at INTEGER NOT NULL)"
+     " WITHOUT ROWID; CREATE INDEX used_nonces_expiry ON used_nonces (expires_at);"),
 };
-
-/*
- * Nonces and challenges need atomic single use but no durability (DESIGN §6:
- * the agent asks again after a crash), so they live in a database of their own,
- * without fsync, recreated at every start: issuing and consuming one costs no
- * commit wait, and a power cut cannot leave a half-written file behind.
- */
-static const char nonce_schema[] =
-    "CREATE TABLE nonces (nonce BLOB NOT NULL, kind INTEGER NOT NULL, ak_name TEXT NOT NULL,"
-    " expires_at INTEGER NOT NULL, PRIMARY KEY (nonce, kind)) WITHOUT ROWID;"
-    "CREATE INDEX nonces_expiry ON nonces (expires_at);"
-    "CREATE INDEX nonces_ak ON nonces (ak_name, kind);";
 
 static struct storage_sqlite *to_sqlite(struct storage *s)
 {
@@ -171,29 +165,6 @@ static int conn_open(struct conn *c, const char *path, bool readonly)
         return -EIO;
     if (!readonly &&
         (exec(c, "PRAGMA journal_mode=WAL") < 0 || exec(c, "PRAGMA synchronous=FULL") < 0))
-        return -EIO;
-    return 0;
-}
-
-static int open_nonce_db(struct conn *c, const char *db_path)
-{
-    _cleanup_free_ char *path = NULL;
-    if (asprintf(&path, "%s-nonces", db_path) < 0)
-        return -ENOMEM;
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
-    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-        _cleanup_free_ char *p = NULL;
-        if (asprintf(&p, "%s%s", path, suffixes[i]) < 0)
-            return -ENOMEM;
-        if (unlink(p) < 0 && errno != ENOENT)
-            return -errno;
-    }
-    if (sqlite3_open_v2(path, &c->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK)
-        return -EIO;
-    if (exec(c, "PRAGMA journal_mode=WAL") < 0 || exec(c, "PRAGMA synchronous=OFF") < 0 ||
-        exec(c, nonce_schema) < 0)
         return -EIO;
     return 0;
 }
@@ -757,92 +728,43 @@ static int sqlite_list_attestations(struct storage *s, const char *machine_id, u
 
 /* ---- nonces ---- */
 
-struct nonce_arg {
-    unsigned max_pending;
-    enum nonce_kind kind;
+struct consume_arg {
     const uint8_t *nonce;
-    const char *ak_name;
     int64_t expires_at;
-    char *ret_ak_name;
-    int64_t *ret_expires_at;
 };
 
-static int op_put_nonce(struct conn *c, void *arg)
+static int op_consume_nonce(struct conn *c, void *arg)
 {
-    struct nonce_arg *a = arg;
-    /* Bounded: anyone who knows an AK name may ask, so cap what it can hold. */
-    sqlite3_stmt *st = stmt(c, "SELECT count(*) FROM nonces WHERE ak_name = ? AND kind = ?"
-                               " AND expires_at >= unixepoch()");
-    if (!st)
-        return -EIO;
-    sqlite3_bind_text(st, 1, a->ak_name, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, a->kind);
-    int r = sqlite3_step(st);
-    int outstanding = r == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-    sqlite3_reset(st);
-    if (outstanding < 0)
-        return -EIO;
-    if ((unsigned)outstanding >= a->max_pending)
-        return -EBUSY;
-    st = stmt(c, "INSERT INTO nonces (nonce, kind, ak_name, expires_at) VALUES (?, ?, ?, ?)");
+    const struct consume_arg *a = arg;
+    sqlite3_stmt *st = stmt(c, "INSERT INTO used_nonces (nonce, expires_at) VALUES (?, ?)");
     if (!st)
         return -EIO;
     sqlite3_bind_blob(st, 1, a->nonce, ST_NONCE_LEN, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, a->kind);
-    sqlite3_bind_text(st, 3, a->ak_name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, a->expires_at);
-    return step_done(st);
+    sqlite3_bind_int64(st, 2, a->expires_at);
+    int r = step_done(st);
+    return r == -EEXIST ? -EALREADY : r; /* the primary key: consumed before */
 }
 
-static int sqlite_put_nonce(struct storage *s, enum nonce_kind kind,
-                            const uint8_t nonce[ST_NONCE_LEN], const char *ak_name,
-                            int64_t expires_at)
+static int sqlite_consume_nonce(struct storage *s, const uint8_t nonce[ST_NONCE_LEN],
+                                int64_t expires_at)
+{
+    struct consume_arg a = {nonce, expires_at};
+    return submit(to_sqlite(s), op_consume_nonce, &a);
+}
+
+static int sqlite_nonce_used(struct storage *s, const uint8_t nonce[ST_NONCE_LEN])
 {
     struct storage_sqlite *q = to_sqlite(s);
-    struct nonce_arg a = {.max_pending = q->max_pending,
-                          .kind = kind,
-                          .nonce = nonce,
-                          .ak_name = ak_name,
-                          .expires_at = expires_at};
-    pthread_mutex_lock(&q->nonce_lock);
-    int r = op_put_nonce(&q->nonces, &a);
-    pthread_mutex_unlock(&q->nonce_lock);
-    return r;
-}
-
-static int op_take_nonce(struct conn *c, void *arg)
-{
-    struct nonce_arg *a = arg;
-    /* One statement: of two concurrent uses, exactly one sees the row. */
-    sqlite3_stmt *st = stmt(c, "DELETE FROM nonces WHERE nonce = ? AND kind = ?"
-                               " RETURNING ak_name, expires_at");
-    if (!st)
-        return -EIO;
-    sqlite3_bind_blob(st, 1, a->nonce, ST_NONCE_LEN, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, a->kind);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW) {
-        copy_text(a->ret_ak_name, ST_NAME_MAX, st, 0);
-        *a->ret_expires_at = sqlite3_column_int64(st, 1);
-        while (sqlite3_step(st) == SQLITE_ROW)
-            ;
+    struct conn *c = reader_get(q);
+    int r = -EIO;
+    sqlite3_stmt *st = stmt(c, "SELECT 1 FROM used_nonces WHERE nonce = ?");
+    if (st) {
+        sqlite3_bind_blob(st, 1, nonce, ST_NONCE_LEN, SQLITE_STATIC);
+        int step = sqlite3_step(st);
+        r = step == SQLITE_ROW ? -EALREADY : step == SQLITE_DONE ? 0 : -EIO;
         sqlite3_reset(st);
-        return 0;
     }
-    sqlite3_reset(st);
-    return r == SQLITE_DONE ? -ENOENT : -EIO;
-}
-
-static int sqlite_take_nonce(struct storage *s, enum nonce_kind kind,
-                             const uint8_t nonce[ST_NONCE_LEN], char ret_ak_name[ST_NAME_MAX],
-                             int64_t *ret_expires_at)
-{
-    struct storage_sqlite *q = to_sqlite(s);
-    struct nonce_arg a = {
-        .kind = kind, .nonce = nonce, .ret_ak_name = ret_ak_name, .ret_expires_at = ret_expires_at};
-    pthread_mutex_lock(&q->nonce_lock);
-    int r = op_take_nonce(&q->nonces, &a);
-    pthread_mutex_unlock(&q->nonce_lock);
+    reader_put(q, c);
     return r;
 }
 
@@ -928,7 +850,14 @@ static int put_evidence(struct conn *c, const struct attestation_record *a)
 static int op_record_attestation(struct conn *c, void *arg)
 {
     const struct attestation_record *a = arg;
-    int r = update_machine_state(c, a);
+    if (!a->nonce)
+        return -EINVAL; /* every attestation consumes its nonce */
+    /* First: a replayed nonce writes nothing (the savepoint rolls back). */
+    struct consume_arg used = {a->nonce, a->nonce_expires_at};
+    int r = op_consume_nonce(c, &used);
+    if (r < 0)
+        return r;
+    r = update_machine_state(c, a);
     if (r < 0)
         return r;
     sqlite3_stmt *st = stmt(c, "INSERT INTO attestations (machine_id, ak_name, at, status,"
@@ -1059,23 +988,20 @@ static int op_expire(struct conn *c, void *arg)
     if (!st)
         return -EIO;
     sqlite3_bind_int64(st, 1, *now);
+    int r = step_done(st);
+    if (r < 0)
+        return r;
+    /* A pruned nonce must already be expired for every verifier sharing the database. */
+    st = stmt(c, "DELETE FROM used_nonces WHERE expires_at < ?");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, *now - ST_NONCE_PRUNE_GRACE);
     return step_done(st);
 }
 
 static int sqlite_expire(struct storage *s, int64_t now)
 {
-    struct storage_sqlite *q = to_sqlite(s);
-    pthread_mutex_lock(&q->nonce_lock);
-    sqlite3_stmt *st = stmt(&q->nonces, "DELETE FROM nonces WHERE expires_at < ?");
-    int r = -EIO;
-    if (st) {
-        sqlite3_bind_int64(st, 1, now);
-        r = step_done(st);
-    }
-    pthread_mutex_unlock(&q->nonce_lock);
-    if (r < 0)
-        return r;
-    return submit(q, op_expire, &now);
+    return submit(to_sqlite(s), op_expire, &now);
 }
 
 static void sqlite_stats(struct storage *s, struct storage_stats *ret)
@@ -1101,8 +1027,6 @@ static void sqlite_close(struct storage *s)
     for (unsigned i = 0; i < q->n_readers; i++)
         conn_close(&q->readers[i]);
     conn_close(&q->writer);
-    conn_close(&q->nonces);
-    pthread_mutex_destroy(&q->nonce_lock);
     free(q->readers);
     free(q->reader_busy);
     pthread_mutex_destroy(&q->lock);
@@ -1124,8 +1048,8 @@ static const struct storage_ops sqlite_ops = {
     .get_evidence = sqlite_get_evidence,
     .list_machines = sqlite_list_machines,
     .list_attestations = sqlite_list_attestations,
-    .put_nonce = sqlite_put_nonce,
-    .take_nonce = sqlite_take_nonce,
+    .nonce_used = sqlite_nonce_used,
+    .consume_nonce = sqlite_consume_nonce,
     .record_attestation = sqlite_record_attestation,
     .set_policy = sqlite_set_policy,
     .get_policy = sqlite_get_policy,
@@ -1142,14 +1066,11 @@ int storage_sqlite_open(const struct storage_sqlite_options *o, struct storage *
     q->batch_max = o->batch_max ? o->batch_max : 512;
     q->max_pending = o->max_pending ? o->max_pending : 16;
     pthread_mutex_init(&q->lock, NULL);
-    pthread_mutex_init(&q->nonce_lock, NULL);
     pthread_cond_init(&q->queue_cond, NULL);
     pthread_cond_init(&q->reader_cond, NULL);
     int r = conn_open(&q->writer, o->path, false);
     if (r == 0)
         r = migrate(&q->writer);
-    if (r == 0)
-        r = open_nonce_db(&q->nonces, o->path);
     unsigned n = o->readers ? o->readers : 4;
     if (r == 0) {
         q->readers = calloc(n, sizeof(*q->readers));

@@ -12,17 +12,13 @@
  * concurrent writes into one transaction (group commit) to keep that cheap.
  *
  * Errors: -ENOENT no such object, -EEXIST conflicting identity, -EBUSY too
- * many pending nonces or challenges, -EIO the database failed (the API answers
- * 503), -ENOMEM.
+ * many pending enrollment challenges, -EALREADY a nonce or challenge already
+ * consumed, -EIO the database failed (the API answers 503), -ENOMEM.
  */
 #define ST_NAME_MAX  (4 + 128 + 1) /* hex TPM name */
 #define ST_ID_MAX    65
 #define ST_NONCE_LEN 32
-
-enum nonce_kind {
-    NONCE_ATTEST = 1,    /* /v1/nonces */
-    NONCE_CHALLENGE = 2, /* /v1/challenges */
-};
+#define ST_NONCE_PRUNE_GRACE 300 /* seconds */
 
 struct machine {
     char machine_id[33];
@@ -92,6 +88,9 @@ struct attestation_record {
     /* The evidence of a failing verdict (NULL: none), kept per machine (last one)
      * so that an operator can see why it fails and capture a reference from it. */
     const struct evidence *evidence;
+    /* the attestation's nonce, consumed in the same transaction (required) */
+    const uint8_t *nonce;
+    int64_t nonce_expires_at;
 };
 
 /*
@@ -142,18 +141,26 @@ struct storage_ops {
     int (*list_attestations)(struct storage *s, const char *machine_id, unsigned limit,
                              int (*each)(const struct attestation_record *a, void *userdata),
                              void *userdata);
-    int (*put_nonce)(struct storage *s, enum nonce_kind kind, const uint8_t nonce[ST_NONCE_LEN],
-                     const char *ak_name, int64_t expires_at);
-    /* Remove the nonce in one atomic statement, returning whom it was issued to. */
-    int (*take_nonce)(struct storage *s, enum nonce_kind kind, const uint8_t nonce[ST_NONCE_LEN],
-                      char ret_ak_name[ST_NAME_MAX], int64_t *ret_expires_at);
+    /*
+     * Only consumed nonces are stored (issued ones are checked by their MAC,
+     * verifier/nonce.h). nonce_used is a fast read: -EALREADY when consumed.
+     * consume_nonce records one; of two uses, even on two verifiers sharing the
+     * database, exactly one succeeds (a unique key), the other gets -EALREADY.
+     */
+    int (*nonce_used)(struct storage *s, const uint8_t nonce[ST_NONCE_LEN]);
+    int (*consume_nonce)(struct storage *s, const uint8_t nonce[ST_NONCE_LEN], int64_t expires_at);
+    /* Consumes a->nonce in the same transaction: -EALREADY (and nothing written) if used. */
     int (*record_attestation)(struct storage *s, const struct attestation_record *a);
     int (*set_policy)(struct storage *s, const char *scope, const char *name, const char *kind,
                       const char *policy_json);
     /* The machine's own policy, else its group's; -ENOENT when neither. Caller frees. */
     int (*get_policy)(struct storage *s, const struct machine *m, const char *kind,
                       char **ret_json);
-    /* Delete expired nonces and enrollment challenges. */
+    /*
+     * Delete expired enrollment challenges, and consumed nonces expired for
+     * longer than ST_NONCE_PRUNE_GRACE (clocks of verifiers sharing a database
+     * may differ by that much without reopening a nonce for reuse).
+     */
     int (*expire)(struct storage *s, int64_t now);
     void (*stats)(struct storage *s, struct storage_stats *ret);
 };
@@ -166,7 +173,7 @@ struct storage_sqlite_options {
     const char *path;
     unsigned readers;   /* read connections (one per HTTP worker is plenty) */
     unsigned batch_max; /* writes per transaction */
-    /* Unexpired nonces per AK and kind, enrollment challenges per EK (-EBUSY beyond). */
+    /* Unexpired enrollment challenges per EK (-EBUSY beyond). */
     unsigned max_pending;
 };
 

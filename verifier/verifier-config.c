@@ -62,6 +62,9 @@ int config_init(struct verifier_config *c)
         .workers = 64,
         .max_connections = 1024,
         .request_timeout = 30,
+        .body_budget = 256u << 20,
+        .min_body_rate = 64u << 10,
+        .per_address_connections = 64,
         .batch_max = 512,
         .max_pending = 16,
         .nonce_ttl = 120,
@@ -92,6 +95,7 @@ static const struct string_key string_keys[] = {
     {"storage", "database", offsetof(struct verifier_config, database)},
     {"keys", "signing_key", offsetof(struct verifier_config, signing_key)},
     {"keys", "admin_token", offsetof(struct verifier_config, admin_token)},
+    {"keys", "nonce_key", offsetof(struct verifier_config, nonce_key)},
     {"enrollment", "ek_roots", offsetof(struct verifier_config, ek_roots)},
     {"enrollment", "ek_allowlist", offsetof(struct verifier_config, ek_allowlist)},
     {"attestation", "pcr_selection", offsetof(struct verifier_config, pcr_selection)},
@@ -110,6 +114,12 @@ int config_set(struct verifier_config *c, const char *section, const char *key, 
         return parse_uint(value, 1, 65536, &c->max_connections);
     if (strcmp(section, "server") == 0 && strcmp(key, "request_timeout") == 0)
         return parse_uint(value, 1, 3600, &c->request_timeout);
+    if (strcmp(section, "server") == 0 && strcmp(key, "body_budget") == 0)
+        return parse_uint(value, 64u << 10, UINT_MAX, &c->body_budget);
+    if (strcmp(section, "server") == 0 && strcmp(key, "min_body_rate") == 0)
+        return parse_uint(value, 1, 1u << 30, &c->min_body_rate);
+    if (strcmp(section, "server") == 0 && strcmp(key, "per_address_connections") == 0)
+        return parse_uint(value, 0, 65536, &c->per_address_connections);
     if (strcmp(section, "storage") == 0 && strcmp(key, "batch_max") == 0)
         return parse_uint(value, 1, 100000, &c->batch_max);
     if (strcmp(section, "attestation") == 0 && strcmp(key, "max_pending") == 0)
@@ -200,6 +210,7 @@ int config_finish(struct verifier_config *c)
     if (default_path(&c->database, c->state_dir, "verifier.db") < 0 ||
         default_path(&c->signing_key, c->state_dir, "verdict-key.pem") < 0 ||
         default_path(&c->admin_token, c->state_dir, "admin-token") < 0 ||
+        default_path(&c->nonce_key, c->state_dir, "nonce-key") < 0 ||
         default_path(&c->ek_roots, c->state_dir, "ek-roots") < 0)
         return -ENOMEM;
     if (!c->tls_cert != !c->tls_key) {

@@ -29,6 +29,7 @@ struct verifier_config {
     char *database;      /* SQLite file */
     char *signing_key;   /* ES256 private key (PEM, 0600), generated when missing */
     char *admin_token;   /* bearer token file (0600), generated when missing */
+    char *nonce_key;     /* nonce MAC key (32 bytes, 0600), generated when missing */
     char *ek_roots;      /* directory of trusted EK roots / intermediates (PEM) */
     char *ek_allowlist;  /* optional file: one hex SHA-256 of an EK public area per line */
     char *pcr_selection; /* the selection every quote must cover */
@@ -36,8 +37,11 @@ struct verifier_config {
     unsigned workers; /* HTTP worker threads */
     unsigned max_connections;
     unsigned request_timeout; /* seconds a connection may stay idle */
+    unsigned body_budget;     /* bytes of request bodies buffered at once, all connections */
+    unsigned min_body_rate;   /* bytes per second a body must average (beyond request_timeout) */
+    unsigned per_address_connections; /* connections per client address; 0: no limit */
     unsigned batch_max;       /* writes per group commit */
-    unsigned max_pending;     /* unexpired nonces per AK, enrollment challenges per EK */
+    unsigned max_pending;     /* unexpired enrollment challenges per EK */
     int64_t nonce_ttl;        /* seconds */
     int64_t enrollment_ttl;
     int64_t verdict_ttl;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <tss2/tss2_tpm2_types.h>
 
@@ -8,6 +9,7 @@
 #include "ek-trust.h"
 #include "http.h"
 #include "metrics.h"
+#include "nonce.h"
 #include "storage.h"
 #include "verdict/signing-key.h"
 #include "verifier-config.h"
@@ -22,7 +24,9 @@ struct verifier {
     char admin_token[ADMIN_TOKEN_LEN + 1];
     bool metrics_token_set; /* /metrics requires metrics_token */
     char metrics_token[ADMIN_TOKEN_LEN + 1];
+    struct nonce_key nonce_key; /* MACs the stateless nonces and challenges */
     struct metrics *metrics;
+    struct http_server *_Atomic http; /* set once listening (a request may come first) */
     struct vlog log;
     TPML_PCR_SELECTION pcr_selection;
     char *pcr_selection_text; /* canonical form, sent with every nonce */

@@ -8,7 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+
+#include "nonce.h"
 #include "requests.h"
+
+/*
+ * The nonce check reads the nonce bytes of a request (expiry, MAC) and its AK
+ * name: without the key no input may pass, and nothing but a refusal comes out.
+ */
+static void check_nonce(enum nonce_kind kind, const char *ak_name, const uint8_t n[NONCE_LEN])
+{
+    static const struct nonce_key key = {{0x42}};
+    if (nonce_check(&key, kind, ak_name, n, 0) != -EBADMSG)
+        abort();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,15 +53,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     case 3: {
         struct attest_request *r = malloc(sizeof(*r));
-        if (r && parse_attest_request(body, len, r, &e) == 0)
+        if (r && parse_attest_request(body, len, r, &e) == 0) {
+            check_nonce(NONCE_ATTEST, r->ak_name, r->nonce);
             attest_request_done(r);
+        }
         free(r);
         break;
     }
     case 4: {
         struct proof_request r;
-        if (parse_proof_request(body, len, &r, &e) == 0)
+        if (parse_proof_request(body, len, &r, &e) == 0) {
+            check_nonce(NONCE_CHALLENGE, r.ak_name, r.challenge);
             proof_request_done(&r);
+        }
         break;
     }
     default: {

@@ -348,9 +348,90 @@ def run(v, tmp):
     status, r = enroll(v, b, m1, "runner-a")
     check(status == 200, "after operator resets, the swapped hardware enrolls")
 
-    codes = [v.post("/v1/nonces", {"ak_name": b.ak_name})[0] for _ in range(20)]
-    check(codes.count(201) == 16 and codes[16:] == [429] * 4,
-          f"unexpired nonces per AK are capped at 16, then 429 ({codes})")
+
+
+def sign_challenge(tpm, challenge):
+    """The AK's signature (base64) over raw challenge bytes, as attestd sign makes it."""
+    with open(tpm.path("challenge"), "wb") as f:
+        f.write(challenge)
+    tpm.run("tpm2_hash", "-C", "e", "-g", "sha256", "-o", "ch.digest", "-t", "ch.ticket",
+            "challenge")
+    tpm.run("tpm2_sign", "-c", "ak.ctx", "-g", "sha256", "-d", "-t", "ch.ticket", "-o", "ch.sig",
+            "ch.digest")
+    return b64(tpm.read("ch.sig"))
+
+
+def flipped(nonce_b64, i):
+    n = bytearray(base64.b64decode(nonce_b64))
+    n[i] ^= 0x01
+    return b64(bytes(n))
+
+
+def stateless_nonces(v, b):
+    """Nonces carry their own MAC: no quota to fill, forgeries refused, single use kept
+    across a restart (the key file and the consumed set persist)."""
+    # No quota: whoever knows the AK name (world-readable on the runner) may flood it.
+    codes = [v.post("/v1/nonces", {"ak_name": b.ak_name})[0] for _ in range(100)]
+    check(codes == [201] * 100, f"100 unauthenticated nonce requests for one AK all served "
+          f"({sorted(set(codes))})")
+    codes = [v.post("/v1/challenges", {"ak_name": b.ak_name})[0] for _ in range(40)]
+    check(codes == [201] * 40, f"40 challenge requests for one AK all served ({set(codes)})")
+    status, r = v.post("/v1/attestations", attestation_body(v, b))
+    check(status == 200 and r.get("status") == "affirming",
+          f"after the flood the genuine machine still gets a nonce and attests ({status} {r})")
+
+    # Forgeries: one flipped byte in the random part, the expiry, the MAC.
+    status, n = v.post("/v1/nonces", {"ak_name": b.ak_name})
+    for i, part in ((0, "random part"), (8, "expiry"), (11, "expiry"), (12, "MAC"), (31, "MAC")):
+        status, r = v.post("/v1/attestations", attestation_body(v, b, nonce=flipped(n["nonce"], i)))
+        check(status == 403 and r.get("field") == "nonce",
+              f"nonce with a flipped {part} byte ({i}) refused ({status} {r})")
+    body = attestation_body(v, b, nonce=n["nonce"])
+    status, r = v.post("/v1/attestations", body)
+    check(status == 200 and r.get("status") == "affirming",
+          f"the genuine nonce still works after the forgeries ({status} {r})")
+
+    # The kinds are separate: a challenge is no attestation nonce, and the reverse.
+    status, c = v.post("/v1/challenges", {"ak_name": b.ak_name})
+    status, r = v.post("/v1/attestations", attestation_body(v, b, nonce=c["challenge"]))
+    check(status == 403 and r.get("field") == "nonce",
+          f"a challenge used as an attestation nonce refused ({status} {r})")
+    status, n = v.post("/v1/nonces", {"ak_name": b.ak_name})
+    proof = {"ak_name": b.ak_name, "challenge": n["nonce"],
+             "signature": sign_challenge(b, base64.b64decode(n["nonce"]))}
+    status, r = v.post("/v1/proofs", proof)
+    check(status == 403 and "not issued" in r.get("error", ""),
+          f"an attestation nonce used as a challenge refused ({status} {r})")
+    proof = {"ak_name": b.ak_name, "challenge": c["challenge"],
+             "signature": sign_challenge(b, base64.b64decode(c["challenge"]))}
+    forged = dict(proof, challenge=flipped(c["challenge"], 20))
+    status, r = v.post("/v1/proofs", forged)
+    check(status == 403 and "not issued" in r.get("error", ""),
+          f"a challenge with a flipped MAC byte refused ({status} {r})")
+    status, r = v.post("/v1/proofs", proof)
+    check(status == 200 and r.get("valid") is True, f"the genuine challenge proves ({status} {r})")
+
+    # Single use survives a restart; a nonce issued before it stays valid after it.
+    status, n = v.post("/v1/nonces", {"ak_name": b.ak_name})
+    pending = attestation_body(v, b, nonce=n["nonce"])
+    status, c = v.post("/v1/challenges", {"ak_name": b.ak_name})
+    v.stop()
+    v.start()
+    status, r = v.post("/v1/attestations", body)
+    check(status == 410 and r.get("field") == "nonce",
+          f"a used nonce is refused after a restart ({status} {r})")
+    status, r = v.post("/v1/proofs", proof)
+    check(status == 403 and "already used" in r.get("error", ""),
+          f"a used challenge is refused after a restart ({status} {r})")
+    status, r = v.post("/v1/attestations", pending)
+    check(status == 200 and r.get("status") == "affirming",
+          f"a nonce issued before the restart is accepted after it ({status} {r})")
+    status, r = v.post("/v1/attestations", pending)
+    check(status == 410, f"and only once ({status} {r})")
+    proof = {"ak_name": b.ak_name, "challenge": c["challenge"],
+             "signature": sign_challenge(b, base64.b64decode(c["challenge"]))}
+    status, r = v.post("/v1/proofs", proof)
+    check(status == 200, f"a challenge issued before the restart proves after it ({status} {r})")
 
 
 def run_approve(v, tmp):
@@ -364,6 +445,7 @@ def run_approve(v, tmp):
     status, _ = v.admin("POST", f"/machines/{m}/approve")
     status, r = v.post("/v1/attestations", attestation_body(v, a))
     check(r.get("status") == "affirming", "after approval it attests")
+    stateless_nonces(v, a)
     v.admin("POST", f"/machines/{m}/revoke")
     status, r = enroll(v, a, m, "runner-a")
     check(status == 200 and r.get("status") == "revoked",

@@ -121,12 +121,10 @@ struct race {
     int result;
 };
 
-static void *take(void *arg)
+static void *consume(void *arg)
 {
     struct race *r = arg;
-    char ak[ST_NAME_MAX];
-    int64_t exp;
-    r->result = r->s->ops->take_nonce(r->s, NONCE_ATTEST, r->nonce, ak, &exp);
+    r->result = r->s->ops->consume_nonce(r->s, r->nonce, 99);
     return NULL;
 }
 
@@ -136,12 +134,12 @@ static void test_nonce_single_use(void **state)
     uint8_t nonce[ST_NONCE_LEN] = {7};
     for (int round = 0; round < 20; round++) {
         nonce[1] = (uint8_t)round;
-        assert_int_equal(f->s->ops->put_nonce(f->s, NONCE_ATTEST, nonce, "ak", 99), 0);
+        assert_int_equal(f->s->ops->nonce_used(f->s, nonce), 0);
         pthread_t t[8];
         struct race r[8];
         for (int i = 0; i < 8; i++) {
             r[i] = (struct race){f->s, nonce, 1};
-            pthread_create(&t[i], NULL, take, &r[i]);
+            assert_int_equal(pthread_create(&t[i], NULL, consume, &r[i]), 0);
         }
         int ok = 0;
         for (int i = 0; i < 8; i++) {
@@ -149,26 +147,26 @@ static void test_nonce_single_use(void **state)
             if (r[i].result == 0)
                 ok++;
             else
-                assert_int_equal(r[i].result, -ENOENT);
+                assert_int_equal(r[i].result, -EALREADY);
         }
         assert_int_equal(ok, 1);
+        assert_int_equal(f->s->ops->nonce_used(f->s, nonce), -EALREADY);
     }
-    /* Kinds are separate: a challenge is no attestation nonce. */
+    /* Pruned only once expired for longer than the grace between verifiers' clocks. */
     nonce[1] = 0xff;
-    assert_int_equal(f->s->ops->put_nonce(f->s, NONCE_CHALLENGE, nonce, "ak", 99), 0);
-    char ak[ST_NAME_MAX];
-    int64_t exp;
-    assert_int_equal(f->s->ops->take_nonce(f->s, NONCE_ATTEST, nonce, ak, &exp), -ENOENT);
-    assert_int_equal(f->s->ops->take_nonce(f->s, NONCE_CHALLENGE, nonce, ak, &exp), 0);
-    assert_string_equal(ak, "ak");
-    assert_int_equal(exp, 99);
-    /* Expiry sweep. */
-    assert_int_equal(f->s->ops->put_nonce(f->s, NONCE_ATTEST, nonce, "ak", 10), 0);
+    assert_int_equal(f->s->ops->consume_nonce(f->s, nonce, 10), 0);
     assert_int_equal(f->s->ops->expire(f->s, 11), 0);
-    assert_int_equal(f->s->ops->take_nonce(f->s, NONCE_ATTEST, nonce, ak, &exp), -ENOENT);
+    assert_int_equal(f->s->ops->nonce_used(f->s, nonce), -EALREADY);
+    assert_int_equal(f->s->ops->expire(f->s, 10 + ST_NONCE_PRUNE_GRACE), 0);
+    assert_int_equal(f->s->ops->nonce_used(f->s, nonce), -EALREADY);
+    assert_int_equal(f->s->ops->expire(f->s, 11 + ST_NONCE_PRUNE_GRACE), 0);
+    assert_int_equal(f->s->ops->nonce_used(f->s, nonce), 0);
 }
 
-/* Unauthenticated callers cannot pile up nonces for one AK. */
+/*
+ * Nonces have no quota any more (nothing is stored when one is issued): an AK
+ * may consume any number. Pending enrollment challenges per EK stay capped.
+ */
 static void test_pending_cap(void **state)
 {
     struct fixture *f = *state;
@@ -177,23 +175,22 @@ static void test_pending_cap(void **state)
     assert_int_equal(storage_sqlite_open(&o, &f->s), 0);
     uint8_t nonce[ST_NONCE_LEN] = {0};
     int64_t far = (int64_t)time(NULL) + 600;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 100; i++) {
         nonce[0] = (uint8_t)i;
-        assert_int_equal(f->s->ops->put_nonce(f->s, NONCE_ATTEST, nonce, "ak", far), 0);
+        assert_int_equal(f->s->ops->consume_nonce(f->s, nonce, far), 0);
     }
-    nonce[0] = 9;
-    assert_int_equal(f->s->ops->put_nonce(f->s, NONCE_ATTEST, nonce, "ak", far), -EBUSY);
-    assert_int_equal(f->s->ops->put_nonce(f->s, NONCE_ATTEST, nonce, "other-ak", far), 0);
-    assert_int_equal(f->s->ops->put_nonce(f->s, NONCE_CHALLENGE, nonce, "ak", far), 0);
-    /* Expired ones do not count; a used one frees its slot. */
-    char ak[ST_NAME_MAX];
-    int64_t exp;
-    nonce[0] = 0;
-    assert_int_equal(f->s->ops->take_nonce(f->s, NONCE_ATTEST, nonce, ak, &exp), 0);
-    nonce[0] = 10;
-    assert_int_equal(f->s->ops->put_nonce(f->s, NONCE_ATTEST, nonce, "ak", far), 0);
-    nonce[0] = 11;
-    assert_int_equal(f->s->ops->put_nonce(f->s, NONCE_ATTEST, nonce, "ak", 5), -EBUSY);
+    static uint8_t pub[] = {1};
+    struct enrollment en = {.ak_public = pub, .ak_public_len = 1, .ek_public = pub, .ek_public_len = 1,
+                            .expires_at = far};
+    snprintf(en.ek_digest, sizeof(en.ek_digest), "ek");
+    for (int i = 0; i < 3; i++) {
+        snprintf(en.id, sizeof(en.id), "e%d", i);
+        assert_int_equal(f->s->ops->put_enrollment(f->s, &en), 0);
+    }
+    snprintf(en.id, sizeof(en.id), "e9");
+    assert_int_equal(f->s->ops->put_enrollment(f->s, &en), -EBUSY);
+    snprintf(en.ek_digest, sizeof(en.ek_digest), "other-ek");
+    assert_int_equal(f->s->ops->put_enrollment(f->s, &en), 0);
 }
 
 static void *writer(void *arg)
@@ -205,11 +202,9 @@ static void *writer(void *arg)
         unsigned n = counter++;
         memset(nonce, 0, sizeof(nonce));
         memcpy(nonce, &n, sizeof(n));
-        if (s->ops->put_nonce(s, NONCE_ATTEST, nonce, "ak", 99) != 0)
+        if (s->ops->consume_nonce(s, nonce, 99) != 0)
             return (void *)1;
-        char ak[ST_NAME_MAX];
-        int64_t exp;
-        if (s->ops->take_nonce(s, NONCE_ATTEST, nonce, ak, &exp) != 0)
+        if (s->ops->nonce_used(s, nonce) != -EALREADY)
             return (void *)1;
     }
     return NULL;
@@ -221,21 +216,50 @@ static void test_group_commit(void **state)
     struct fixture *f = *state;
     pthread_t t[32];
     for (int i = 0; i < 32; i++)
-        pthread_create(&t[i], NULL, writer, f->s);
+        assert_int_equal(pthread_create(&t[i], NULL, writer, f->s), 0);
     for (int i = 0; i < 32; i++) {
         void *ret;
         pthread_join(t[i], &ret);
         assert_null(ret);
     }
     /* A failing write in a batch does not undo the others: duplicate nonce. */
-    uint8_t nonce[ST_NONCE_LEN] = {1, 2, 3};
-    assert_int_equal(f->s->ops->put_nonce(f->s, NONCE_ATTEST, nonce, "ak", 99), 0);
-    assert_int_equal(f->s->ops->put_nonce(f->s, NONCE_ATTEST, nonce, "ak", 99), -EEXIST);
+    uint8_t nonce[ST_NONCE_LEN] = {1, 2, 3, 0xee};
+    assert_int_equal(f->s->ops->consume_nonce(f->s, nonce, 99), 0);
+    assert_int_equal(f->s->ops->consume_nonce(f->s, nonce, 99), -EALREADY);
+}
+
+static int record_with(struct storage *s, const uint8_t *nonce, uint32_t reset, uint64_t clock)
+{
+    struct attestation_record a = {.at = 1,
+                                   .pass = true,
+                                   .clock = clock,
+                                   .reset_count = reset,
+                                   .nonce = nonce,
+                                   .nonce_expires_at = 99,
+                                   .ek_digest = "ek1"};
+    snprintf(a.machine_id, sizeof(a.machine_id), "%s", M1);
+    snprintf(a.ak_name, sizeof(a.ak_name), "ak1");
+    snprintf(a.status, sizeof(a.status), "affirming");
+    return s->ops->record_attestation(s, &a);
+}
+
+/* A fresh nonce per record: every attestation consumes one. */
+static const uint8_t *fresh_nonce(void)
+{
+    static uint8_t nonces[64][ST_NONCE_LEN];
+    static unsigned n;
+    uint8_t *x = nonces[n % 64];
+    n++;
+    x[0] = 0xcc;
+    x[1] = (uint8_t)n;
+    x[2] = (uint8_t)(n >> 8);
+    return x;
 }
 
 static struct attestation_record passing(const char *machine_id, const char *ek, const char *ak)
 {
-    struct attestation_record a = {.at = 1, .pass = true, .ek_digest = ek};
+    struct attestation_record a = {
+        .at = 1, .pass = true, .ek_digest = ek, .nonce = fresh_nonce(), .nonce_expires_at = 99};
     snprintf(a.machine_id, sizeof(a.machine_id), "%s", machine_id);
     snprintf(a.ak_name, sizeof(a.ak_name), "%s", ak);
     snprintf(a.status, sizeof(a.status), "affirming");
@@ -244,22 +268,43 @@ static struct attestation_record passing(const char *machine_id, const char *ek,
 
 static void record(struct storage *s, uint32_t reset, uint64_t clock)
 {
-    struct attestation_record a = passing(M1, "ek1", "ak1");
-    a.clock = clock;
-    a.reset_count = reset;
-    assert_int_equal(s->ops->record_attestation(s, &a), 0);
+    static uint8_t counter;
+    uint8_t nonce[ST_NONCE_LEN] = {0xaa, ++counter};
+    assert_int_equal(record_with(s, nonce, reset, clock), 0);
 }
 
 static int count_one(const struct attestation_record *a, void *userdata)
 {
-    (void)a;
-    (*(unsigned *)userdata)++;
+    (*(int *)userdata)++;
     return 0;
 }
 
-static unsigned count_attestations(struct storage *s, const char *machine_id)
+/* The nonce is consumed with the record: a second use records nothing at all. */
+static void test_record_consumes_nonce(void **state)
 {
-    unsigned n = 0;
+    struct fixture *f = *state;
+    struct machine m = machine(M1, "ek1", "ak1"), got;
+    assert_int_equal(f->s->ops->enroll_machine(f->s, &m), 0);
+    uint8_t nonce[ST_NONCE_LEN] = {0x55};
+    assert_int_equal(record_with(f->s, nonce, 1, 100), 0);
+    assert_int_equal(f->s->ops->nonce_used(f->s, nonce), -EALREADY);
+    assert_int_equal(record_with(f->s, nonce, 1, 200), -EALREADY);
+    assert_int_equal(record_with(f->s, NULL, 1, 300), -EINVAL);
+    int n = 0;
+    assert_int_equal(f->s->ops->list_attestations(f->s, M1, 10, count_one, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->s->ops->get_machine(f->s, M1, &got), 0);
+    assert_int_equal(got.clock, 100); /* the refused replay changed nothing */
+    machine_done(&got);
+    /* A nonce consumed by a proof cannot then carry an attestation either. */
+    nonce[1] = 1;
+    assert_int_equal(f->s->ops->consume_nonce(f->s, nonce, 99), 0);
+    assert_int_equal(record_with(f->s, nonce, 1, 400), -EALREADY);
+}
+
+static int count_attestations(struct storage *s, const char *machine_id)
+{
+    int n = 0;
     assert_int_equal(s->ops->list_attestations(s, machine_id, 100, count_one, &n), 0);
     return n;
 }
@@ -382,7 +427,7 @@ static void test_reopen(void **state)
     struct machine m = machine(M2, "ek", "akx");
     assert_int_equal(f->s->ops->enroll_machine(f->s, &m), 0);
     uint8_t nonce[ST_NONCE_LEN] = {9};
-    assert_int_equal(f->s->ops->put_nonce(f->s, NONCE_ATTEST, nonce, "akx", 99), 0);
+    assert_int_equal(f->s->ops->consume_nonce(f->s, nonce, 99), 0);
     storage_close(f->s);
     /* Migrations are idempotent; the data is there. */
     struct storage_sqlite_options o = {.path = f->path, .readers = 1, .batch_max = 1};
@@ -390,10 +435,9 @@ static void test_reopen(void **state)
     struct machine got;
     assert_int_equal(f->s->ops->get_machine(f->s, M2, &got), 0);
     machine_done(&got);
-    /* Nonces do not survive a restart (DESIGN §6): the agent asks again. */
-    char ak[ST_NAME_MAX];
-    int64_t exp;
-    assert_int_equal(f->s->ops->take_nonce(f->s, NONCE_ATTEST, nonce, ak, &exp), -ENOENT);
+    /* A consumed nonce stays consumed across a restart (its MAC is still valid). */
+    assert_int_equal(f->s->ops->nonce_used(f->s, nonce), -EALREADY);
+    assert_int_equal(f->s->ops->consume_nonce(f->s, nonce, 99), -EALREADY);
 }
 
 int main(void)
@@ -404,6 +448,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pending_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clock_monotonic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_record_consumes_nonce, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record_only_admitted_machine, setup, teardown),
         cmocka_unit_test_setup_teardown(test_evidence, setup, teardown),
