@@ -740,26 +740,15 @@ def scenario_proof(tmp):
 # ------------------------------------------------------------------ TLS
 
 def scenario_tls(tmp):
-    def openssl(*args):
-        subprocess.run(["openssl"] + list(args), check=True, capture_output=True, cwd=tmp)
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=test CA")
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
-            "srv.key", "-out", "srv.csr", "-subj", "/CN=127.0.0.1")
-    with open(os.path.join(tmp, "ext"), "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1\n")
-    openssl("x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", "srv.pem", "-days", "2", "-extfile", "ext")
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", "other.key", "-out", "other.pem", "-days", "2", "-subj", "/CN=other CA")
-    s = Setup(tmp, enroll=False, verifier_args=("--tls-cert", os.path.join(tmp, "srv.pem"),
-                                                "--tls-key", os.path.join(tmp, "srv.key")),
-              tls_ca=os.path.join(tmp, "ca.pem"))
+    pki = attestlib.make_ca_and_server(tmp)
+    s = Setup(tmp, enroll=False,
+              verifier_args=("--tls-cert", pki.server_cert, "--tls-key", pki.server_key),
+              tls_ca=pki.ca)
     a = s.a
-    a.set(url=s.v.url, allow_http="no", ca_file=os.path.join(tmp, "ca.pem"))
+    a.set(url=s.v.url, allow_http="no", ca_file=pki.ca)
     check(a.run("enroll") == 0, "enroll over HTTPS, server certificate verified with ca_file")
     check(a.run("attest") == 0, "attest over HTTPS")
-    a.set(ca_file=os.path.join(tmp, "other.pem"))
+    a.set(ca_file=pki.other_ca)
     rc = a.run("attest")
     check(rc == 6 and a.status()["result"] == "unreachable" and "certificate" in a.err,
           f"server certificate from another CA: refused, exit 6 ({rc})")
