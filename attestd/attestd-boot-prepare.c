@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 
 #include <jansson.h>
-#include <openssl/x509.h>
 
 #include "agent.h"
 #include "attestd-commands.h"
@@ -28,27 +27,8 @@
 #include "tpm/context.h"
 #include "tpm/tpm-ctx.h"
 #include "tpm/tpm-rc.h"
-#include "verify/tpm-pubkey.h"
 
 #define CMD "boot-prepare"
-
-static int fingerprint(const TPM2B_PUBLIC *ek, char **ret)
-{
-    _cleanup_(EVP_PKEY_freep) EVP_PKEY *k = NULL;
-    int r = tpm_pubkey_to_evp(&ek->publicArea, &k);
-    if (r < 0)
-        return r;
-    unsigned char *der = NULL;
-    int len = i2d_PUBKEY(k, &der);
-    if (len <= 0)
-        return -ENOMEM;
-    uint8_t md[32];
-    unsigned n = 0;
-    int ok = EVP_Digest(der, (size_t)len, md, &n, EVP_sha256(), NULL);
-    OPENSSL_free(der);
-    *ret = ok ? hex_encode(md, n) : NULL;
-    return *ret ? 0 : -ENOMEM;
-}
 
 /* ek.pub must exist (no enrolled EK, nothing to compare) and agree with the enrollment record. */
 static int check_enrolled_ek(const char *dir, char **ret_fp)
@@ -64,7 +44,7 @@ static int check_enrolled_ek(const char *dir, char **ret_fp)
                att_strerror(r));
         return r;
     }
-    r = fingerprint(&ek, ret_fp);
+    r = attestd_ek_fingerprint(&ek, ret_fp);
     if (r < 0)
         return r;
     json_auto_t *rec = json_load_file(p_rec, 0, NULL);
