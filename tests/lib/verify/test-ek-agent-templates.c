@@ -14,6 +14,7 @@
 
 #include "common/ek-templates.h"
 #include "common/error.h"
+#include "ek-sample.h"
 #include "tpm/ek.h"
 #include "verify/ek-template.h"
 
@@ -27,19 +28,6 @@ static UINT16 key_unique_size(const char *name)
     return 0;
 }
 
-/* A sample key in the unique field, of the size the profile table gives. */
-static void sample_unique(TPMT_PUBLIC *p, UINT16 size)
-{
-    if (p->type == TPM2_ALG_RSA) {
-        p->unique.rsa.size = size;
-        memset(p->unique.rsa.buffer, 0xc3, size);
-    } else {
-        p->unique.ecc.x.size = p->unique.ecc.y.size = size;
-        memset(p->unique.ecc.x.buffer, 0x1e, size);
-        memset(p->unique.ecc.y.buffer, 0xe1, size);
-    }
-}
-
 static void test_agent_templates_accepted(void **state)
 {
     (void)state;
@@ -48,7 +36,7 @@ static void test_agent_templates_accepted(void **state)
         TPM2B_PUBLIC in;
         tpm_ek_template_public(tpl, &in);
         TPMT_PUBLIC ek = in.publicArea;
-        sample_unique(&ek, key_unique_size(tpm_ek_template_name(tpl)));
+        ek_sample_unique(&ek, key_unique_size(tpm_ek_template_name(tpl)));
         struct att_check c = {0};
         const char *name = NULL;
         if (ek_template_match(&ek, &name, &c) != 0)
