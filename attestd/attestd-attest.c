@@ -21,17 +21,10 @@ static void usage(FILE *f)
 int attestd_attest(int argc, char **argv)
 {
     struct cli_common_opts ao = {0};
-    switch (cli_parse_options(argc, argv, CLI_OPT_CONFIG | CLI_OPT_TCTI | CLI_OPT_VERBOSE, &ao,
-                              NULL, 0)) {
-    case CLI_PARSE_HELP:
-        usage(stdout);
-        return ATTEST_EXIT_OK;
-    case CLI_PARSE_USAGE:
-        usage(stderr);
-        return ATTEST_EXIT_USAGE;
-    case CLI_PARSE_OK:
-        break;
-    }
+    int code = cli_options_or_exit(argc, argv, CLI_OPT_CONFIG | CLI_OPT_TCTI | CLI_OPT_VERBOSE, &ao,
+                                   NULL, 0, usage);
+    if (code != CLI_CONTINUE)
+        return code;
     _cleanup_(agent_ctx_done) struct agent_ctx ctx;
     int e = agent_ctx_init(&ctx, &ao, AGENT_NEED_VERIFIER | AGENT_NEED_KEY);
     if (e)

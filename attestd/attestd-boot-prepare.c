@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 
 #include <jansson.h>
-#include <openssl/x509.h>
 
 #include "agent.h"
 #include "attestd-commands.h"
@@ -28,27 +27,8 @@
 #include "tpm/context.h"
 #include "tpm/tpm-ctx.h"
 #include "tpm/tpm-rc.h"
-#include "verify/tpm-pubkey.h"
 
 #define CMD "boot-prepare"
-
-static int fingerprint(const TPM2B_PUBLIC *ek, char **ret)
-{
-    _cleanup_(EVP_PKEY_freep) EVP_PKEY *k = NULL;
-    int r = tpm_pubkey_to_evp(&ek->publicArea, &k);
-    if (r < 0)
-        return r;
-    unsigned char *der = NULL;
-    int len = i2d_PUBKEY(k, &der);
-    if (len <= 0)
-        return -ENOMEM;
-    uint8_t md[32];
-    unsigned n = 0;
-    int ok = EVP_Digest(der, (size_t)len, md, &n, EVP_sha256(), NULL);
-    OPENSSL_free(der);
-    *ret = ok ? hex_encode(md, n) : NULL;
-    return *ret ? 0 : -ENOMEM;
-}
 
 /* ek.pub must exist (no enrolled EK, nothing to compare) and agree with the enrollment record. */
 static int check_enrolled_ek(const char *dir, char **ret_fp)
@@ -64,7 +44,7 @@ static int check_enrolled_ek(const char *dir, char **ret_fp)
                att_strerror(r));
         return r;
     }
-    r = fingerprint(&ek, ret_fp);
+    r = attestd_ek_fingerprint(&ek, ret_fp);
     if (r < 0)
         return r;
     json_auto_t *rec = json_load_file(p_rec, 0, NULL);
@@ -175,17 +155,10 @@ static void usage(FILE *f)
 int attestd_boot_prepare(int argc, char **argv)
 {
     struct cli_common_opts ao = {0};
-    switch (cli_parse_options(argc, argv, CLI_OPT_CONFIG | CLI_OPT_TCTI | CLI_OPT_VERBOSE, &ao,
-                              NULL, 0)) {
-    case CLI_PARSE_HELP:
-        usage(stdout);
-        return ATTEST_EXIT_OK;
-    case CLI_PARSE_USAGE:
-        usage(stderr);
-        return ATTEST_EXIT_USAGE;
-    case CLI_PARSE_OK:
-        break;
-    }
+    int code = cli_options_or_exit(argc, argv, CLI_OPT_CONFIG | CLI_OPT_TCTI | CLI_OPT_VERBOSE, &ao,
+                                   NULL, 0, usage);
+    if (code != CLI_CONTINUE)
+        return code;
     _cleanup_(agent_ctx_done) struct agent_ctx ctx;
     int e = agent_ctx_init(&ctx, &ao, 0);
     if (e)

@@ -13,8 +13,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
-#include <openssl/x509.h>
+#include <openssl/crypto.h>
 #include <tss2/tss2_mu.h>
 
 #include "agent.h"
@@ -29,7 +28,6 @@
 #include "tpm/blob.h"
 #include "tpm/tpm-ctx.h"
 #include "tpm/tpm-rc.h"
-#include "verify/tpm-pubkey.h"
 
 struct enroll {
     struct agent_ctx *ctx;
@@ -74,28 +72,6 @@ static int read_machine_id(struct enroll *e)
     if (gethostname(e->hostname, sizeof(e->hostname) - 1) < 0)
         strcpy(e->hostname, "localhost");
     return 0;
-}
-
-/* SHA-256 of the EK's DER SubjectPublicKeyInfo (what `openssl pkey -pubin -outform der | sha256sum`
- * prints for the certificate's key). */
-static int ek_fingerprint(const TPM2B_PUBLIC *ek, char **ret)
-{
-    _cleanup_(EVP_PKEY_freep) EVP_PKEY *k = NULL;
-    int r = tpm_pubkey_to_evp(&ek->publicArea, &k);
-    if (r < 0)
-        return r;
-    unsigned char *der = NULL;
-    int len = i2d_PUBKEY(k, &der);
-    if (len <= 0)
-        return -ENOMEM;
-    uint8_t md[32];
-    unsigned mdlen = 0;
-    int ok = EVP_Digest(der, (size_t)len, md, &mdlen, EVP_sha256(), NULL);
-    OPENSSL_free(der);
-    if (!ok)
-        return -ENOMEM;
-    *ret = hex_encode(md, mdlen);
-    return *ret ? 0 : -ENOMEM;
 }
 
 static bool file_exists(const char *dir, const char *name)
@@ -144,7 +120,7 @@ static int read_state(struct enroll *e)
     if (r == 0)
         r = blob_public_name(&ak, &name);
     if (r == 0)
-        r = ek_fingerprint(&ek, &e->ek_fingerprint);
+        r = attestd_ek_fingerprint(&ek, &e->ek_fingerprint);
     if (r < 0)
         return r;
     e->ak_name = hex_encode(name.name, name.size);
@@ -352,17 +328,10 @@ static void usage(FILE *f)
 int attestd_enroll(int argc, char **argv)
 {
     struct cli_common_opts ao = {0};
-    switch (cli_parse_options(argc, argv, CLI_OPT_CONFIG | CLI_OPT_TCTI | CLI_OPT_VERBOSE, &ao,
-                              NULL, 0)) {
-    case CLI_PARSE_HELP:
-        usage(stdout);
-        return ATTEST_EXIT_OK;
-    case CLI_PARSE_USAGE:
-        usage(stderr);
-        return ATTEST_EXIT_USAGE;
-    case CLI_PARSE_OK:
-        break;
-    }
+    int code = cli_options_or_exit(argc, argv, CLI_OPT_CONFIG | CLI_OPT_TCTI | CLI_OPT_VERBOSE, &ao,
+                                   NULL, 0, usage);
+    if (code != CLI_CONTINUE)
+        return code;
     _cleanup_(agent_ctx_done) struct agent_ctx ctx;
     int e = agent_ctx_init(&ctx, &ao, AGENT_NEED_VERIFIER);
     if (e)

@@ -86,17 +86,10 @@ int attestd_sign(int argc, char **argv)
     struct cli_common_opts ao = {0};
     const char *challenge = NULL;
     const struct cli_option own[] = {{"challenge", &challenge, NULL}};
-    switch (cli_parse_options(argc, argv, CLI_OPT_CONFIG | CLI_OPT_TCTI | CLI_OPT_VERBOSE, &ao, own,
-                              1)) {
-    case CLI_PARSE_HELP:
-        usage(stdout);
-        return ATTEST_EXIT_OK;
-    case CLI_PARSE_USAGE:
-        usage(stderr);
-        return ATTEST_EXIT_USAGE;
-    case CLI_PARSE_OK:
-        break;
-    }
+    int code = cli_options_or_exit(argc, argv, CLI_OPT_CONFIG | CLI_OPT_TCTI | CLI_OPT_VERBOSE, &ao,
+                                   own, 1, usage);
+    if (code != CLI_CONTINUE)
+        return code;
     if (!challenge) {
         usage(stderr);
         return ATTEST_EXIT_USAGE;

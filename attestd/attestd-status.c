@@ -84,16 +84,9 @@ int attestd_status(int argc, char **argv)
     struct cli_common_opts ao = {0};
     bool as_json = false;
     const struct cli_option own[] = {{"json", NULL, &as_json}};
-    switch (cli_parse_options(argc, argv, CLI_OPT_CONFIG, &ao, own, 1)) {
-    case CLI_PARSE_HELP:
-        usage(stdout);
-        return ATTEST_EXIT_OK;
-    case CLI_PARSE_USAGE:
-        usage(stderr);
-        return ATTEST_EXIT_USAGE;
-    case CLI_PARSE_OK:
-        break;
-    }
+    int code = cli_options_or_exit(argc, argv, CLI_OPT_CONFIG, &ao, own, 1, usage);
+    if (code != CLI_CONTINUE)
+        return code;
     _cleanup_(agent_ctx_done) struct agent_ctx ctx;
     int r = agent_ctx_init(&ctx, &ao, 0);
     if (r)

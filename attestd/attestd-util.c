@@ -5,7 +5,9 @@
 
 #include "attestd.h"
 #include "common/error.h"
+#include "common/hex.h"
 #include "tpm/tpm-ctx.h"
+#include "verify/ek-identity.h"
 
 int attestd_exit_code(int r)
 {
@@ -49,4 +51,14 @@ void attestd_log_commands(const struct tpm_ctx *t, const char *label)
     const char *path = getenv("ATTEST_TPM_COMMAND_LOG");
     if (t && path && *path && tpm_command_log_append(t, label, path) < 0)
         fprintf(stderr, "attestd: cannot append to '%s'\n", path);
+}
+
+int attestd_ek_fingerprint(const TPM2B_PUBLIC *ek, char **ret)
+{
+    uint8_t id[EK_IDENTITY_LEN];
+    int r = ek_identity(&ek->publicArea, id);
+    if (r < 0)
+        return r;
+    *ret = hex_encode(id, sizeof(id));
+    return *ret ? 0 : -ENOMEM;
 }

@@ -150,17 +150,10 @@ int attestd_watch(int argc, char **argv)
     struct cli_common_opts ao = {0};
     _cleanup_(watch_done) struct watch w = {.unit = DEFAULT_UNIT};
     const struct cli_option own[] = {{"unit", &w.unit, NULL}, {"user", NULL, &w.user_bus}};
-    switch (cli_parse_options(argc, argv, CLI_OPT_CONFIG | CLI_OPT_TCTI | CLI_OPT_VERBOSE, &ao, own,
-                              2)) {
-    case CLI_PARSE_HELP:
-        usage(stdout);
-        return ATTEST_EXIT_OK;
-    case CLI_PARSE_USAGE:
-        usage(stderr);
-        return ATTEST_EXIT_USAGE;
-    case CLI_PARSE_OK:
-        break;
-    }
+    int code = cli_options_or_exit(argc, argv, CLI_OPT_CONFIG | CLI_OPT_TCTI | CLI_OPT_VERBOSE, &ao,
+                                   own, 2, usage);
+    if (code != CLI_CONTINUE)
+        return code;
     int e = agent_ctx_init(&w.ctx, &ao, AGENT_NEED_VERIFIER | AGENT_NEED_KEY);
     if (e)
         return e;

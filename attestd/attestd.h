@@ -21,6 +21,14 @@ int attestd_exit_code(int r);
  */
 int attestd_fail(int r, const char *what);
 
+#include <tss2/tss2_tpm2_types.h>
+
+/*
+ * The EK fingerprint enroll prints and records and boot-prepare compares: the
+ * hex of its identity (verify/ek-identity.h), the SHA-256 of its DER public key.
+ */
+int attestd_ek_fingerprint(const TPM2B_PUBLIC *ek, char **ret);
+
 struct tpm_ctx;
 /* Append the TPM commands t sent to $ATTEST_TPM_COMMAND_LOG, when set (tests). */
 void attestd_log_commands(const struct tpm_ctx *t, const char *label);

@@ -103,3 +103,19 @@ enum cli_parse_result cli_parse_options(int argc, char **argv, unsigned accept,
     }
     return optind == argc ? CLI_PARSE_OK : CLI_PARSE_USAGE;
 }
+
+int cli_options_or_exit(int argc, char **argv, unsigned accept, struct cli_common_opts *co,
+                        const struct cli_option *own, size_t n_own, void (*usage)(FILE *f))
+{
+    switch (cli_parse_options(argc, argv, accept, co, own, n_own)) {
+    case CLI_PARSE_HELP:
+        usage(stdout);
+        return ATTEST_EXIT_OK;
+    case CLI_PARSE_USAGE:
+        usage(stderr);
+        return ATTEST_EXIT_USAGE;
+    case CLI_PARSE_OK:
+        break;
+    }
+    return CLI_CONTINUE;
+}

@@ -75,3 +75,14 @@ enum cli_parse_result {
 enum cli_parse_result cli_parse_options(int argc, char **argv, unsigned accept,
                                         struct cli_common_opts *co, const struct cli_option *own,
                                         size_t n_own);
+
+/* What cli_options_or_exit returns when the command goes on: no exit code is negative. */
+#define CLI_CONTINUE (-1)
+
+/*
+ * cli_parse_options with the usage printed as it says: on --help usage(stdout)
+ * and ATTEST_EXIT_OK, on bad usage usage(stderr) and ATTEST_EXIT_USAGE, both
+ * exit codes the command returns. CLI_CONTINUE when the options parsed.
+ */
+int cli_options_or_exit(int argc, char **argv, unsigned accept, struct cli_common_opts *co,
+                        const struct cli_option *own, size_t n_own, void (*usage)(FILE *f));

@@ -7,51 +7,31 @@
 #include <tss2/tss2_mu.h>
 
 #include "common/cleanup.h"
+#include "common/ek-templates.h"
 #include "common/error.h"
 #include "tpm/ek.h"
 #include "tpm/tpm-rc.h"
 
-/* TCG EK Credential Profile 2.5, Table 2 (PolicyA/B/C): digests the TPM
- * computes for PolicySecret(TPM_RH_ENDORSEMENT) and its PolicyOR forms. */
-const TPM2B_DIGEST tpm_ek_policy_a_sha256 = {32, {0x83, 0x71, 0x97, 0x67, 0x44, 0x84, 0xb3, 0xf8,
-                                                  0x1a, 0x90, 0xcc, 0x8d, 0x46, 0xa5, 0xd7, 0x24,
-                                                  0xfd, 0x52, 0xd7, 0x6e, 0x06, 0x52, 0x0b, 0x64,
-                                                  0xf2, 0xa1, 0xda, 0x1b, 0x33, 0x14, 0x69, 0xaa}};
-const TPM2B_DIGEST tpm_ek_policy_a_sha384 = {
-    48, {0x8b, 0xbf, 0x22, 0x66, 0x53, 0x7c, 0x17, 0x1c, 0xb5, 0x6e, 0x40, 0x3c,
-         0x4d, 0xc1, 0xd4, 0xb6, 0x4f, 0x43, 0x26, 0x11, 0xdc, 0x38, 0x6e, 0x6f,
-         0x53, 0x20, 0x50, 0xc3, 0x27, 0x8c, 0x93, 0x0e, 0x14, 0x3e, 0x8b, 0xb1,
-         0x13, 0x38, 0x24, 0xcc, 0xb4, 0x31, 0x05, 0x38, 0x71, 0xc6, 0xdb, 0x53}};
-const TPM2B_DIGEST tpm_ek_policy_b_sha384 = {
-    48, {0xb2, 0x6e, 0x7d, 0x28, 0xd1, 0x1a, 0x50, 0xbc, 0x53, 0xd8, 0x82, 0xbc,
-         0xf5, 0xfd, 0x3a, 0x1a, 0x07, 0x41, 0x48, 0xbb, 0x35, 0xd3, 0xb4, 0xe4,
-         0xcb, 0x1c, 0x0a, 0xd9, 0xbd, 0xe4, 0x19, 0xca, 0xcb, 0x47, 0xba, 0x09,
-         0x69, 0x96, 0x46, 0x15, 0x0f, 0x9f, 0xc0, 0x00, 0xf3, 0xf8, 0x0e, 0x12}};
-const TPM2B_DIGEST tpm_ek_policy_c_sha384 = {
-    48, {0xd6, 0x03, 0x2c, 0xe6, 0x1f, 0x2f, 0xb3, 0xc2, 0x40, 0xeb, 0x3c, 0xf6,
-         0xa3, 0x32, 0x37, 0xef, 0x2b, 0x6a, 0x16, 0xf4, 0x29, 0x3c, 0x22, 0xb4,
-         0x55, 0xe2, 0x61, 0xcf, 0xfd, 0x21, 0x7a, 0xd5, 0xb4, 0x94, 0x7c, 0x2d,
-         0x73, 0xe6, 0x30, 0x05, 0xee, 0xd2, 0xdc, 0x2b, 0x35, 0x93, 0xd1, 0x65}};
-
-#define EK_ATTRS_L                                                                                 \
-    (TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN |            \
-     TPMA_OBJECT_ADMINWITHPOLICY | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT)
-/* H templates add userWithAuth (PolicyB's branch C stands for it). */
-#define EK_ATTRS_H (EK_ATTRS_L | TPMA_OBJECT_USERWITHAUTH)
-
+/* The agent's templates: which of the profile's, and where provisioning puts them. */
 static const struct {
-    const char *name, *alias;
+    const char *alias;
+    enum ek_tcg_id tcg;
     TPM2_HANDLE persistent, cert_nv;
 } templates[_TPM_EK_TEMPLATE_MAX] = {
-    [TPM_EK_L1] = {"L-1", "rsa", 0x81010001, 0x01c00002},
-    [TPM_EK_L2] = {"L-2", "ecc", 0x81010002, 0x01c0000a},
-    [TPM_EK_H3] = {"H-3", "ecc384", 0x81010016, 0x01c00016},
+    [TPM_EK_L1] = {"rsa", EK_TCG_L1, 0x81010001, 0x01c00002},
+    [TPM_EK_L2] = {"ecc", EK_TCG_L2, 0x81010002, 0x01c0000a},
+    [TPM_EK_H3] = {"ecc384", EK_TCG_H3, 0x81010016, 0x01c00016},
 };
+
+static const char *profile_name(int i)
+{
+    return ek_tcg_templates[templates[i].tcg].name;
+}
 
 int tpm_ek_template_from_name(const char *s, enum tpm_ek_template *ret)
 {
     for (int i = 0; i < _TPM_EK_TEMPLATE_MAX; i++)
-        if (strcasecmp(s, templates[i].name) == 0 || strcasecmp(s, templates[i].alias) == 0) {
+        if (strcasecmp(s, profile_name(i)) == 0 || strcasecmp(s, templates[i].alias) == 0) {
             *ret = (enum tpm_ek_template)i;
             return 0;
         }
@@ -60,7 +40,7 @@ int tpm_ek_template_from_name(const char *s, enum tpm_ek_template *ret)
 
 const char *tpm_ek_template_name(enum tpm_ek_template tpl)
 {
-    return tpl < _TPM_EK_TEMPLATE_MAX ? templates[tpl].name : "?";
+    return tpl < _TPM_EK_TEMPLATE_MAX ? profile_name(tpl) : "?";
 }
 
 TPM2_HANDLE tpm_ek_persistent_handle(enum tpm_ek_template tpl)
@@ -73,56 +53,12 @@ TPM2_HANDLE tpm_ek_cert_nv_index(enum tpm_ek_template tpl)
     return templates[tpl].cert_nv;
 }
 
-static void template_ecc(TPMT_PUBLIC *p, TPMI_ECC_CURVE curve, UINT16 aes_bits)
-{
-    p->type = TPM2_ALG_ECC;
-    p->parameters.eccDetail = (TPMS_ECC_PARMS){
-        .symmetric = {.algorithm = TPM2_ALG_AES,
-                      .keyBits = {.aes = aes_bits},
-                      .mode = {.aes = TPM2_ALG_CFB}},
-        .scheme = {.scheme = TPM2_ALG_NULL},
-        .curveID = curve,
-        .kdf = {.scheme = TPM2_ALG_NULL},
-    };
-}
-
 void tpm_ek_template_public(enum tpm_ek_template tpl, TPM2B_PUBLIC *ret)
 {
     memset(ret, 0, sizeof(*ret));
-    TPMT_PUBLIC *p = &ret->publicArea;
-    switch (tpl) {
-    case TPM_EK_L1:
-        p->type = TPM2_ALG_RSA;
-        p->nameAlg = TPM2_ALG_SHA256;
-        p->objectAttributes = EK_ATTRS_L;
-        p->authPolicy = tpm_ek_policy_a_sha256;
-        p->parameters.rsaDetail = (TPMS_RSA_PARMS){
-            .symmetric = {.algorithm = TPM2_ALG_AES,
-                          .keyBits = {.aes = 128},
-                          .mode = {.aes = TPM2_ALG_CFB}},
-            .scheme = {.scheme = TPM2_ALG_NULL},
-            .keyBits = 2048,
-            .exponent = 0,
-        };
-        p->unique.rsa.size = 256; /* 256 zero bytes */
-        break;
-    case TPM_EK_L2:
-        template_ecc(p, TPM2_ECC_NIST_P256, 128);
-        p->nameAlg = TPM2_ALG_SHA256;
-        p->objectAttributes = EK_ATTRS_L;
-        p->authPolicy = tpm_ek_policy_a_sha256;
-        p->unique.ecc.x.size = 32; /* 32 zero bytes each */
-        p->unique.ecc.y.size = 32;
-        break;
-    case TPM_EK_H3:
-    default:
-        template_ecc(p, TPM2_ECC_NIST_P384, 256);
-        p->nameAlg = TPM2_ALG_SHA384;
-        p->objectAttributes = EK_ATTRS_H;
-        p->authPolicy = tpm_ek_policy_b_sha384;
-        /* H templates: unique is empty (zero-sized x and y). */
-        break;
-    }
+    /* A value out of range still gets a template (H-3), never an index past the table. */
+    enum ek_tcg_id id = tpl < _TPM_EK_TEMPLATE_MAX ? templates[tpl].tcg : EK_TCG_H3;
+    ret->publicArea = ek_tcg_templates[id].public;
 }
 
 /* Marshal pub with the unique field emptied: two publics made from the same

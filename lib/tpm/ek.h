@@ -52,7 +52,3 @@ int tpm_ek_release(struct tpm_ctx *t, struct tpm_ek *ek);
  */
 int tpm_ek_cert_read_nv(struct tpm_ctx *t, enum tpm_ek_template tpl, uint8_t **ret_der,
                         size_t *ret_len);
-
-/* Policy digests of the profile, for policy-session.c (size = digest size of the hash). */
-extern const TPM2B_DIGEST tpm_ek_policy_a_sha256, tpm_ek_policy_a_sha384, tpm_ek_policy_b_sha384,
-    tpm_ek_policy_c_sha384;

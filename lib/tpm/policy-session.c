@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 
+#include "common/ek-templates.h"
 #include "common/error.h"
 #include "tpm/policy-session.h"
 #include "tpm/tpm-rc.h"
@@ -19,7 +20,7 @@ int tpm_policy_ek_session(struct tpm_ctx *t, const struct tpm_ek *ek, ESYS_TR *r
         r = tpm_esys_policy_secret(t, ESYS_TR_RH_ENDORSEMENT, s);
     if (r == 0 && ek->tpl == TPM_EK_H3) {
         TPML_DIGEST branches = {.count = 2,
-                                .digests = {tpm_ek_policy_a_sha384, tpm_ek_policy_c_sha384}};
+                                .digests = {ek_policy_a_sha384, ek_policy_c_sha384}};
         r = tpm_esys_policy_or(t, s, &branches);
     }
     if (r < 0) {

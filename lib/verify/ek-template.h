@@ -6,10 +6,10 @@
 #include "verify/check-result.h"
 
 /*
- * The TCG EK Credential Profile 2.x templates (version 2.5, B.3.3 and B.3.4):
- * L-1 (RSA 2048), L-2 (ECC P-256), H-1 (RSA 2048), H-2 (ECC P-256),
- * H-3 (ECC P-384), H-6 (RSA 3072), H-7 (RSA 4096). lib/tpm/ek.c creates L-1,
- * L-2 and H-3.
+ * The TCG EK Credential Profile 2.x templates (version 2.5, B.3.3 and B.3.4),
+ * the table of common/ek-templates.h: L-1 (RSA 2048), L-2 (ECC P-256),
+ * H-1 (RSA 2048), H-2 (ECC P-256), H-3 (ECC P-384), H-6 (RSA 3072),
+ * H-7 (RSA 4096). lib/tpm/ek.c creates L-1, L-2 and H-3 from the same table.
  *
  * ek_template_match passes when ek equals one of them exactly in type,
  * nameAlg, objectAttributes, authPolicy and every parameter (symmetric,

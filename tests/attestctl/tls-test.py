@@ -1,41 +1,25 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 """Suite 'http': attestctl against the real attest-verifier in TLS mode on
-127.0.0.1, its certificate issued by a private CA made with openssl here. The
-CA comes from --cacert (after the group or before it) or $ATTEST_CACERT;
-without it, with another CA, or with a CA file that cannot be used, attestctl
-refuses the server and exits non-zero, saying why."""
+127.0.0.1, its certificate issued by a private CA made with openssl
+(attestlib.pki). The CA comes from --cacert (after the group or before it) or
+$ATTEST_CACERT; without it, with another CA, or with a CA file that cannot be
+used, attestctl refuses the server and exits non-zero, saying why."""
 import os
 import shutil
 import subprocess
 import tempfile
 
-from attestlib import ATTESTCTL, Verifier, check, finish
-
-
-def make_pki(tmp):
-    def openssl(*args):
-        subprocess.run(["openssl"] + list(args), check=True, capture_output=True, cwd=tmp)
-    for name in ("ca", "other"):
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                "-keyout", name + ".key", "-out", name + ".pem", "-days", "2",
-                "-subj", f"/CN=attestctl test {name} CA")
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
-            "srv.key", "-out", "srv.csr", "-subj", "/CN=127.0.0.1")
-    with open(os.path.join(tmp, "ext"), "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1\n")
-    openssl("x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", "srv.pem", "-days", "2", "-extfile", "ext")
+from attestlib import ATTESTCTL, Verifier, check, finish, make_ca_and_server
 
 
 def main():
     tmp = tempfile.mkdtemp(prefix="attestctl-tls-")
-    make_pki(tmp)
-    v = Verifier(tmp, "--tls-cert", os.path.join(tmp, "srv.pem"),
-                 "--tls-key", os.path.join(tmp, "srv.key"))
+    pki = make_ca_and_server(tmp)
+    v = Verifier(tmp, "--tls-cert", pki.server_cert, "--tls-key", pki.server_key)
     url = f"https://127.0.0.1:{v.port}"
     token = os.path.join(v.state, "admin-token")
-    ca, other = os.path.join(tmp, "ca.pem"), os.path.join(tmp, "other.pem")
+    ca, other = pki.ca, pki.other_ca
     # No CA from the environment of the test run itself.
     base = {k: x for k, x in os.environ.items()
             if k not in ("ATTEST_CACERT", "ATTEST_SERVER", "ATTEST_ADMIN_TOKEN")}

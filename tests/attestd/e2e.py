@@ -26,8 +26,8 @@ import time
 
 import attestlib
 from attestlib import (Agent, Measurements, Mitm, Tpm, Verifier, b64, b64url, b64url_decode,  # noqa
-                       check, ek_roots, es256_sign, finish, hs256_sign, new_ec_key, refused_port,
-                       token_claims,
+                       check, ek_roots, es256_sign, finish, hs256_sign, jwt_verify_es256,
+                       new_ec_key, refused_port, token_claims,
                        workdir, BUILD)
 
 SEL = "sha256:0,1,2,3,4,5,6,7,8,9,10"
@@ -125,7 +125,7 @@ def scenario_happy(tmp):
     check(st.get("ima_verified") == 1 and st.get("ima_from") == 0,
           "event log and IMA list (boot_aggregate) sent and verified")
     token = open(os.path.join(a.run_dir, "verdict.jwt")).read()
-    claims = jwt_openssl_verify(token, s.pem, tmp)
+    claims = jwt_verify_es256(token, s.pem, tmp)
     check(claims is not None and claims["status"] == "affirming" and claims["ak_name"] == ak,
           "verdict.jwt verifies with openssl against the verifier key")
     for n in ("verdict.jwt", "status"):
@@ -157,25 +157,6 @@ def scenario_happy(tmp):
     check(rc == 0 and st.get("ima_verified") == 3 and st.get("ima_from") == 2,
           f"next attestation: the late entry sent and verified ({st.get('ima_verified')})")
     s.close()
-
-
-def jwt_openssl_verify(token, pem, tmp):
-    head, payload, sig = token.split(".")
-    if json.loads(b64url_decode(head)).get("alg") != "ES256":
-        return None
-    raw = b64url_decode(sig)
-
-    def der_int(b):
-        b = b.lstrip(b"\0") or b"\0"
-        return b"\x02" + bytes([len(b) + (b[0] >> 7)]) + (b"\0" if b[0] & 0x80 else b"") + b
-    body = der_int(raw[:32]) + der_int(raw[32:])
-    paths = [os.path.join(tmp, n) for n in ("j.data", "j.sig", "j.pem")]
-    for p, d in zip(paths, [(head + "." + payload).encode(), b"\x30" + bytes([len(body)]) + body,
-                            pem.encode()]):
-        open(p, "wb").write(d)
-    r = subprocess.run(["openssl", "dgst", "-sha256", "-verify", paths[2], "-signature", paths[1],
-                        paths[0]], capture_output=True)
-    return json.loads(b64url_decode(payload)) if r.returncode == 0 else None
 
 
 def scenario_ek_h3(tmp):
@@ -740,26 +721,15 @@ def scenario_proof(tmp):
 # ------------------------------------------------------------------ TLS
 
 def scenario_tls(tmp):
-    def openssl(*args):
-        subprocess.run(["openssl"] + list(args), check=True, capture_output=True, cwd=tmp)
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=test CA")
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
-            "srv.key", "-out", "srv.csr", "-subj", "/CN=127.0.0.1")
-    with open(os.path.join(tmp, "ext"), "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1\n")
-    openssl("x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", "srv.pem", "-days", "2", "-extfile", "ext")
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", "other.key", "-out", "other.pem", "-days", "2", "-subj", "/CN=other CA")
-    s = Setup(tmp, enroll=False, verifier_args=("--tls-cert", os.path.join(tmp, "srv.pem"),
-                                                "--tls-key", os.path.join(tmp, "srv.key")),
-              tls_ca=os.path.join(tmp, "ca.pem"))
+    pki = attestlib.make_ca_and_server(tmp)
+    s = Setup(tmp, enroll=False,
+              verifier_args=("--tls-cert", pki.server_cert, "--tls-key", pki.server_key),
+              tls_ca=pki.ca)
     a = s.a
-    a.set(url=s.v.url, allow_http="no", ca_file=os.path.join(tmp, "ca.pem"))
+    a.set(url=s.v.url, allow_http="no", ca_file=pki.ca)
     check(a.run("enroll") == 0, "enroll over HTTPS, server certificate verified with ca_file")
     check(a.run("attest") == 0, "attest over HTTPS")
-    a.set(ca_file=os.path.join(tmp, "other.pem"))
+    a.set(ca_file=pki.other_ca)
     rc = a.run("attest")
     check(rc == 6 and a.status()["result"] == "unreachable" and "certificate" in a.err,
           f"server certificate from another CA: refused, exit 6 ({rc})")

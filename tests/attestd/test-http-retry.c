@@ -6,7 +6,6 @@
  * real verifier (503 retries, verifier down and back) is in suite e2e.
  */
 #include <errno.h>
-#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -14,44 +13,17 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "http-retry.h"
-
-static struct http_client_opts opts(const char *url, bool allow_http)
-{
-    return (struct http_client_opts){
-        .base_url = url,
-        .allow_http = allow_http,
-        .connect_timeout_ms = 1000,
-        .request_timeout_ms = 2000,
-    };
-}
+#include "http-fixture.h"
 
 static const struct http_retry retry = {.initial_ms = 100, .max_ms = 200, .total_ms = 700};
 
-/* A loopback port nobody listens on (bound, never listening, then closed). */
-static int closed_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof(a);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 static void test_connection_refused_bounded(void **state)
 {
-    char url[64], err[256];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d", closed_port());
-    struct http_client_opts o = opts(url, true);
-    struct http_client *c = NULL;
-    assert_int_equal(http_client_new(&o, &c, err, sizeof(err)), 0);
+    struct http_client *c = http_fixture_refusing_client();
     struct http_response resp = {0};
     assert_int_equal(http_request(c, "/v1/nonces", "{}", &resp), -ECONNREFUSED);
     assert_true(http_retryable(-ECONNREFUSED, 0));

@@ -12,6 +12,7 @@ Modules:
   builders  firmware event log and IMA list builders
   agent     attestd with its own config; a man-in-the-middle proxy
   tokens    JWS signing and checking with openssl (independent of the C code)
+  pki       a private CA and a server certificate for 127.0.0.1, made with openssl
   corpora   third-party corpora: location, decompression, tpm2_eventlog PCRs
 
 meson sets PYTHONPATH to tests/harness for every test and benchmark
@@ -31,6 +32,7 @@ from .agent import Agent, Mitm, refused_port  # noqa: F401
 from .builders import (EV_NO_ACTION, EV_POST_CODE, EV_SEPARATOR, Measurements,  # noqa: F401
                        eventlog_event, eventlog_header, ima_ng_entry)
 from .checks import check, failures, finish  # noqa: F401
+from .pki import make_ca_and_server  # noqa: F401
 from .common import (ATTESTCTL, ATTESTD, BUILD, SELECTION, VERIFIER, b64, b64url,  # noqa: F401
                      b64url_decode, workdir)
 from .tokens import (der_int, es256_sign, hs256_sign, jwt_verify_es256, new_ec_key,  # noqa: F401

@@ -189,36 +189,82 @@ static void test_parse_own(void **state)
     assert_true(co.verbose);
 }
 
+/* cli_parse_options of the words of line, with no options of the command's own. */
+static enum cli_parse_result parse_line(const char *line, unsigned accept)
+{
+    struct cli_common_opts co = {0};
+    int argc;
+    char **argv = words(line, &argc);
+    return cli_parse_options(argc, argv, accept, &co, NULL, 0);
+}
+
 static void test_parse_help_and_usage(void **state)
 {
     (void)state;
+    assert_int_equal(parse_line("cmd --help", ALL), CLI_PARSE_HELP);
+    assert_int_equal(parse_line("cmd -h", ALL), CLI_PARSE_HELP);
+    assert_int_equal(parse_line("cmd --frobnicate", ALL), CLI_PARSE_USAGE);
+    assert_int_equal(parse_line("cmd --config", ALL), CLI_PARSE_USAGE);
+    assert_int_equal(parse_line("cmd extra", ALL), CLI_PARSE_USAGE);
+    /* Only what accept names: status takes --config alone, and no short forms. */
+    assert_int_equal(parse_line("cmd --tcti x", CLI_OPT_CONFIG), CLI_PARSE_USAGE);
+    assert_int_equal(parse_line("cmd -v", CLI_OPT_CONFIG), CLI_PARSE_USAGE);
+    assert_int_equal(parse_line("cmd --help", CLI_OPT_CONFIG), CLI_PARSE_HELP);
+}
+
+/* The stream the last usage() was printed on, and how often (cli_options_or_exit). */
+static FILE *usage_stream;
+static int usage_count;
+
+static void usage(FILE *f)
+{
+    usage_stream = f;
+    usage_count++;
+    fprintf(f, "usage of cmd\n");
+}
+
+static int options_or_exit(int argc, char **argv)
+{
     struct cli_common_opts co = {0};
+    return cli_options_or_exit(argc, argv, ALL, &co, NULL, 0, usage);
+}
+
+static void test_options_or_exit(void **state)
+{
+    (void)state;
+    int rc;
     int help_c;
     char **help = words("cmd --help", &help_c);
-    assert_int_equal(cli_parse_options(help_c, help, ALL, &co, NULL, 0), CLI_PARSE_HELP);
-    int h_c;
-    char **h = words("cmd -h", &h_c);
-    assert_int_equal(cli_parse_options(h_c, h, ALL, &co, NULL, 0), CLI_PARSE_HELP);
-    int unknown_c;
-    char **unknown = words("cmd --frobnicate", &unknown_c);
-    assert_int_equal(cli_parse_options(unknown_c, unknown, ALL, &co, NULL, 0), CLI_PARSE_USAGE);
-    int missing_c;
-    char **missing = words("cmd --config", &missing_c);
-    assert_int_equal(cli_parse_options(missing_c, missing, ALL, &co, NULL, 0), CLI_PARSE_USAGE);
-    int operand_c;
-    char **operand = words("cmd extra", &operand_c);
-    assert_int_equal(cli_parse_options(operand_c, operand, ALL, &co, NULL, 0), CLI_PARSE_USAGE);
-    /* Only what accept names: status takes --config alone, and no short forms. */
-    int tcti_c;
-    char **tcti = words("cmd --tcti x", &tcti_c);
-    assert_int_equal(cli_parse_options(tcti_c, tcti, CLI_OPT_CONFIG, &co, NULL, 0),
-                     CLI_PARSE_USAGE);
-    int v_c;
-    char **v = words("cmd -v", &v_c);
-    assert_int_equal(cli_parse_options(v_c, v, CLI_OPT_CONFIG, &co, NULL, 0), CLI_PARSE_USAGE);
-    int vh_c;
-    char **vh = words("cmd --help", &vh_c);
-    assert_int_equal(cli_parse_options(vh_c, vh, CLI_OPT_CONFIG, &co, NULL, 0), CLI_PARSE_HELP);
+    usage_count = 0;
+    char *out = capture_stdout(options_or_exit, help_c, help, &rc);
+    assert_int_equal(rc, ATTEST_EXIT_OK);
+    assert_int_equal(usage_count, 1);
+    assert_ptr_equal(usage_stream, stdout);
+    assert_string_equal(out, "usage of cmd\n");
+    free(out);
+
+    int bad_c;
+    char **bad = words("cmd --frobnicate", &bad_c);
+    usage_count = 0;
+    out = capture_stdout(options_or_exit, bad_c, bad, &rc);
+    assert_int_equal(rc, ATTEST_EXIT_USAGE);
+    assert_int_equal(usage_count, 1);
+    assert_ptr_equal(usage_stream, stderr);
+    assert_string_equal(out, "");
+    free(out);
+
+    /* Parsed: the values are stored, nothing is printed, the command goes on. */
+    const char *unit = NULL;
+    const struct cli_option own[] = {{"unit", &unit, NULL}};
+    int ok_c;
+    char **ok = words("cmd --unit u.service --config /a.conf", &ok_c);
+    struct cli_common_opts co = {0};
+    usage_count = 0;
+    assert_int_equal(cli_options_or_exit(ok_c, ok, ALL, &co, own, 1, usage), CLI_CONTINUE);
+    assert_int_equal(usage_count, 0);
+    assert_string_equal(unit, "u.service");
+    assert_string_equal(co.config, "/a.conf");
+    assert_true(CLI_CONTINUE < 0);
 }
 
 static void test_exit_table(void **state)
@@ -239,6 +285,7 @@ int main(void)
         cmocka_unit_test(test_parse_common),
         cmocka_unit_test(test_parse_own),
         cmocka_unit_test(test_parse_help_and_usage),
+        cmocka_unit_test(test_options_or_exit),
         cmocka_unit_test(test_exit_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

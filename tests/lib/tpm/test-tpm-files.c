@@ -17,6 +17,7 @@
 #include <tss2/tss2_mu.h>
 
 #include "common/cleanup.h"
+#include "common/ek-templates.h"
 #include "common/error.h"
 #include "common/file-io.h"
 #include "tpm/activate.h"
@@ -217,16 +218,16 @@ static void test_policy_digests(void **state)
 {
     uint8_t a[48], b[48], in[4 + 96 + 48] = {0};
     policy_a("SHA256", 32, a);
-    assert_int_equal(tpm_ek_policy_a_sha256.size, 32);
-    assert_memory_equal(a, tpm_ek_policy_a_sha256.buffer, 32);
+    assert_int_equal(ek_policy_a_sha256.size, 32);
+    assert_memory_equal(a, ek_policy_a_sha256.buffer, 32);
     policy_a("SHA384", 48, a);
-    assert_memory_equal(a, tpm_ek_policy_a_sha384.buffer, 48);
+    assert_memory_equal(a, ek_policy_a_sha384.buffer, 48);
     const uint8_t cc_or[4] = {0x00, 0x00, 0x01, 0x71};
     memcpy(in + 48, cc_or, 4);
-    memcpy(in + 52, tpm_ek_policy_a_sha384.buffer, 48);
-    memcpy(in + 100, tpm_ek_policy_c_sha384.buffer, 48);
+    memcpy(in + 52, ek_policy_a_sha384.buffer, 48);
+    memcpy(in + 100, ek_policy_c_sha384.buffer, 48);
     digest("SHA384", in, 148, NULL, 0, b);
-    assert_memory_equal(b, tpm_ek_policy_b_sha384.buffer, 48);
+    assert_memory_equal(b, ek_policy_b_sha384.buffer, 48);
 }
 
 int main(void)

@@ -22,6 +22,7 @@
 
 #include "common/cleanup.h"
 #include "common/error.h"
+#include "ek-sample.h"
 #include "soft-signer.h"
 #include "verify/ak-check.h"
 #include "verify/ek-identity.h"
@@ -211,18 +212,6 @@ static void test_identity_refuses_malformed(void **state)
 
 /* ---- templates ---- */
 
-static void fill_unique(TPMT_PUBLIC *p, UINT16 size)
-{
-    if (p->type == TPM2_ALG_RSA) {
-        p->unique.rsa.size = size;
-        memset(p->unique.rsa.buffer, 0xa5, size);
-    } else {
-        p->unique.ecc.x.size = p->unique.ecc.y.size = size;
-        memset(p->unique.ecc.x.buffer, 0x5a, size);
-        memset(p->unique.ecc.y.buffer, 0x3c, size);
-    }
-}
-
 static const struct {
     const char *name;
     UINT16 unique;
@@ -235,7 +224,7 @@ static TPMT_PUBLIC tpl(const char *name)
     assert_int_equal(ek_template_public(name, &p), 0);
     for (size_t i = 0; i < sizeof(genuine) / sizeof(genuine[0]); i++)
         if (strcmp(genuine[i].name, name) == 0)
-            fill_unique(&p, genuine[i].unique);
+            ek_sample_unique(&p, genuine[i].unique);
     return p;
 }
 
@@ -280,7 +269,7 @@ static void test_template_l1_values(void **state)
     p.parameters.rsaDetail.symmetric.mode.aes = TPM2_ALG_CFB;
     p.parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
     p.parameters.rsaDetail.keyBits = 2048;
-    fill_unique(&p, 256);
+    ek_sample_unique(&p, 256);
     struct att_check c = {0};
     const char *name = NULL;
     assert_int_equal(ek_template_match(&p, &name, &c), 0);
@@ -356,7 +345,7 @@ static void test_template_scheme_kdf(void **state)
     expect_refused(&p, "parameters");
     p = tpl("L-2");
     p.parameters.eccDetail.curveID = TPM2_ECC_NIST_P384;
-    fill_unique(&p, 48);
+    ek_sample_unique(&p, 48);
     expect_refused(&p, "nameAlg differs from template H-3");
 }
 
@@ -365,11 +354,11 @@ static void test_template_key_bits_exponent(void **state)
     (void)state;
     TPMT_PUBLIC p = tpl("L-1");
     p.parameters.rsaDetail.keyBits = 3072; /* RSA 3072 is H-6: SHA-384, userWithAuth */
-    fill_unique(&p, 384);
+    ek_sample_unique(&p, 384);
     expect_refused(&p, "nameAlg differs from template H-6");
     p = tpl("L-1");
     p.parameters.rsaDetail.keyBits = 1024;
-    fill_unique(&p, 128);
+    ek_sample_unique(&p, 128);
     expect_refused(&p, "parameters");
     p = tpl("L-1");
     p.parameters.rsaDetail.exponent = 65537; /* the same key, not the template's field */
@@ -404,7 +393,7 @@ static void test_template_unique_size(void **state)
     const UINT16 rsa_bad[] = {0, 1, 255, 257, 384};
     for (size_t i = 0; i < sizeof(rsa_bad) / sizeof(rsa_bad[0]); i++) {
         TPMT_PUBLIC p = tpl("L-1");
-        fill_unique(&p, rsa_bad[i]);
+        ek_sample_unique(&p, rsa_bad[i]);
         expect_refused(&p, "unique size");
     }
     TPMT_PUBLIC p = tpl("L-2");
@@ -414,10 +403,10 @@ static void test_template_unique_size(void **state)
     p.unique.ecc.y.size = 33;
     expect_refused(&p, "unique size");
     p = tpl("H-3");
-    fill_unique(&p, 32);
+    ek_sample_unique(&p, 32);
     expect_refused(&p, "unique size");
     p = tpl("H-3");
-    fill_unique(&p, 0); /* the template itself, as the agent sends it to the TPM */
+    ek_sample_unique(&p, 0); /* the template itself, as the agent sends it to the TPM */
     expect_refused(&p, "unique size");
 }
 
