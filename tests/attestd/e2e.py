@@ -52,11 +52,12 @@ class Setup:
     """A verifier trusting the chips' EK CAs, and an agent on chip a with boot measurements."""
 
     def __init__(self, tmp, via_proxy=False, enroll=True, verifier_args=(), tls_ca=None,
-                 **agent_settings):
+                 require_policies=False, **agent_settings):
         self.tmp = tmp
         self.agent_settings = agent_settings
         cas = [chip_a()[1]] + ([chip_b()[1]] if two_chips() else [])
-        self.v = Verifier(tmp, "--ek-roots", ek_roots(tmp, *cas), *verifier_args, tls_ca=tls_ca)
+        self.v = Verifier(tmp, "--ek-roots", ek_roots(tmp, *cas), *verifier_args, tls_ca=tls_ca,
+                          require_policies=require_policies)
         self.pem = self.v.public_key_pem()
         self.proxy = Mitm(self.v.port) if via_proxy else None
         self.tpm_a = Tpm(chip_a()[0], os.path.join(tmp, "tools-a"))
@@ -350,6 +351,45 @@ def scenario_policy(tmp):
     rc = a.run("attest")
     refused(a, rc, "executable outside the IMA policy measured", check_name="policy-ima")
     check("/tmp/evil" in a.err, "the failed check's message names the executable")
+    s.close()
+
+
+def scenario_fail_closed(tmp):
+    """The verifier's default: a freshly enrolled machine has no policy and fails, with
+    the evidence kept; the operator's policies, taken from that evidence, make it pass;
+    withheld logs fail again."""
+    s = Setup(tmp, require_policies=True)
+    a = s.a
+    s.m.measure("/usr/bin/bench", b"bench")
+    rc = a.run("attest")
+    refused(a, rc, "no policy at all", check_name="no-policy")
+    # The reference values of this trusted boot, from the evidence the verifier kept.
+    status, e = s.v.admin("GET", f"/machines/{a.machine_id}/evidence")
+    check(status == 200 and e.get("event_log") and e.get("ima_log"),
+          f"the failing attestation's evidence is kept ({status})")
+    log = base64.b64decode(e["event_log"])
+    boot4 = [hashlib.sha256(b"boot loader").hexdigest()]
+    check(bytes.fromhex(boot4[0]) in log, "the kept event log is the machine's")
+    status, r = s.v.admin("PUT", "/policies", {
+        "scope": "machine", "name": a.machine_id, "kind": "ima",
+        "policy": {"digests": {"/usr/bin/bench": [hashlib.sha256(b"bench").hexdigest()]}}})
+    check(status == 200, f"operator sets the IMA policy ({status} {r})")
+    rc = a.run("attest")
+    refused(a, rc, "an IMA policy but no measured-boot policy", check_name="no-policy")
+    check("boot:" in a.err, "the missing kind is named")
+    status, r = s.v.admin("PUT", "/policies", {
+        "scope": "machine", "name": a.machine_id, "kind": "boot",
+        "policy": {"version": 1, "bank": "sha256", "event_digests": {"4": boot4}}})
+    check(status == 200, f"operator sets the measured-boot policy ({status} {r})")
+    check(a.run("attest") == 0, "both policies hold: pass")
+    # Withholding a log while its policy exists fails.
+    os.unlink(a.event_log)
+    rc = a.run("attest")
+    refused(a, rc, "the event log withheld", check_name="eventlog-missing")
+    s.m.write()
+    os.unlink(a.ima_log)
+    rc = a.run("attest")
+    refused(a, rc, "the IMA list withheld", check_name="ima-missing")
     s.close()
 
 
