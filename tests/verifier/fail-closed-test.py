@@ -196,15 +196,9 @@ def attempts(v, tpm, machine_id, token, log, ima):
     # The machine's proof of possession works as before the attempts.
     status, r = v.post("/v1/challenges", {"ak_name": tpm.ak_name})
     check(status == 201, f"a challenge is still issued after the attempts ({status})")
-    challenge = base64.b64decode(r["challenge"])
-    with open(tpm.path("challenge"), "wb") as f:
-        f.write(challenge)
-    tpm.run("tpm2_hash", "-C", "e", "-g", "sha256", "-o", "ch.digest", "-t", "ch.ticket",
-            "challenge")
-    tpm.run("tpm2_sign", "-c", "ak.ctx", "-g", "sha256", "-d", "-t", "ch.ticket", "-o", "ch.sig",
-            "ch.digest")
+    signature = tpm.sign_challenge(base64.b64decode(r["challenge"]))
     status, r = v.post("/v1/proofs", {"ak_name": tpm.ak_name, "challenge": r["challenge"],
-                                      "signature": b64(tpm.read("ch.sig"))})
+                                      "signature": signature})
     check(status == 200 and r.get("valid") is True,
           f"the proof of possession still holds after the attempts ({status} {r})")
 

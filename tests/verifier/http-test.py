@@ -219,13 +219,8 @@ def run(v, tmp):
     status, r = v.post("/v1/challenges", {"ak_name": a.ak_name})
     challenge = base64.b64decode(r["challenge"])
     check(status == 201 and challenge[:4] != b"\xffTCG", "challenge issued")
-    with open(a.path("challenge"), "wb") as f:
-        f.write(challenge)
-    a.run("tpm2_hash", "-C", "e", "-g", "sha256", "-o", "ch.digest", "-t", "ch.ticket",
-          "challenge")
-    a.run("tpm2_sign", "-c", "ak.ctx", "-g", "sha256", "-d", "-t", "ch.ticket", "-o", "ch.sig",
-          "ch.digest")
-    proof = {"ak_name": a.ak_name, "challenge": r["challenge"], "signature": b64(a.read("ch.sig"))}
+    proof = {"ak_name": a.ak_name, "challenge": r["challenge"],
+             "signature": a.sign_challenge(challenge)}
     status, r = v.post("/v1/proofs", proof)
     check(status == 200 and r.get("valid") is True and r.get("machine_id") == m1,
           f"proof of possession valid ({status} {r})")
@@ -350,17 +345,6 @@ def run(v, tmp):
 
 
 
-def sign_challenge(tpm, challenge):
-    """The AK's signature (base64) over raw challenge bytes, as attestd sign makes it."""
-    with open(tpm.path("challenge"), "wb") as f:
-        f.write(challenge)
-    tpm.run("tpm2_hash", "-C", "e", "-g", "sha256", "-o", "ch.digest", "-t", "ch.ticket",
-            "challenge")
-    tpm.run("tpm2_sign", "-c", "ak.ctx", "-g", "sha256", "-d", "-t", "ch.ticket", "-o", "ch.sig",
-            "ch.digest")
-    return b64(tpm.read("ch.sig"))
-
-
 def flipped(nonce_b64, i):
     n = bytearray(base64.b64decode(nonce_b64))
     n[i] ^= 0x01
@@ -398,12 +382,12 @@ def stateless_nonces(v, b):
           f"a challenge used as an attestation nonce refused ({status} {r})")
     status, n = v.post("/v1/nonces", {"ak_name": b.ak_name})
     proof = {"ak_name": b.ak_name, "challenge": n["nonce"],
-             "signature": sign_challenge(b, base64.b64decode(n["nonce"]))}
+             "signature": b.sign_challenge(base64.b64decode(n["nonce"]))}
     status, r = v.post("/v1/proofs", proof)
     check(status == 403 and "not issued" in r.get("error", ""),
           f"an attestation nonce used as a challenge refused ({status} {r})")
     proof = {"ak_name": b.ak_name, "challenge": c["challenge"],
-             "signature": sign_challenge(b, base64.b64decode(c["challenge"]))}
+             "signature": b.sign_challenge(base64.b64decode(c["challenge"]))}
     forged = dict(proof, challenge=flipped(c["challenge"], 20))
     status, r = v.post("/v1/proofs", forged)
     check(status == 403 and "not issued" in r.get("error", ""),
@@ -429,7 +413,7 @@ def stateless_nonces(v, b):
     status, r = v.post("/v1/attestations", pending)
     check(status == 410, f"and only once ({status} {r})")
     proof = {"ak_name": b.ak_name, "challenge": c["challenge"],
-             "signature": sign_challenge(b, base64.b64decode(c["challenge"]))}
+             "signature": b.sign_challenge(base64.b64decode(c["challenge"]))}
     status, r = v.post("/v1/proofs", proof)
     check(status == 200, f"a challenge issued before the restart proves after it ({status} {r})")
 

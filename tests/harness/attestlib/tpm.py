@@ -77,6 +77,17 @@ class Tpm:
                  "quote.msg", "-s", "quote.sig", "-g", "sha256")
         return self.read("quote.msg"), self.read("quote.sig")
 
+    def sign_challenge(self, challenge):
+        """The AK's signature (base64) over raw challenge bytes, as attestd sign makes it:
+        TPM2_Hash for the ticket a restricted key needs, then TPM2_Sign."""
+        with open(self.path("challenge"), "wb") as f:
+            f.write(challenge)
+        self.run("tpm2_hash", "-C", "e", "-g", "sha256", "-o", "ch.digest", "-t", "ch.ticket",
+                 "challenge")
+        self.run("tpm2_sign", "-c", "ak.ctx", "-g", "sha256", "-d", "-t", "ch.ticket", "-o",
+                 "ch.sig", "ch.digest")
+        return b64(self.read("ch.sig"))
+
     def extend(self, pcr, sha256_digest):
         self.run("tpm2_pcrextend", f"{pcr}:sha256={sha256_digest.hex()}")
 
