@@ -18,9 +18,17 @@
 #include "common/cleanup.h"
 #include "common/hex.h"
 #include "policy/policy-ima.h"
+#include "policy/regex-cost.h"
 #include "policy/policy-json.h"
 
 #define MAX_EXCLUDES 1024
+/*
+ * What the excludes of one policy may cost to compile (regex-cost.h): about a
+ * million tree nodes in all, so a policy (set by an operator, compiled at
+ * every attestation) cannot exhaust the verifier's memory. Real excludes
+ * ("/var/log/.*", Keylime's lists) cost their length.
+ */
+#define MAX_REGEX_COST (1u << 20)
 
 struct policy_ima {
     json_t *digests; /* path -> array of normalized digests */
@@ -114,12 +122,19 @@ static int load_excludes(struct policy_ima *p, json_t *a, char **ret_error)
     p->excludes = calloc(json_array_size(a) + 1, sizeof(regex_t));
     if (!p->excludes)
         return -ENOMEM;
+    size_t budget = MAX_REGEX_COST;
     json_array_foreach(a, i, v)
     {
         const char *re = json_string_value(v);
         _cleanup_free_ char *anchored = NULL;
         if (!re || asprintf(&anchored, "^(%s)", re) < 0)
             return policy_fail(ret_error, "'excludes'[%zu] must be a string", i);
+        size_t cost = regex_cost(re, budget);
+        if (cost == 0 || cost > budget)
+            return policy_fail(ret_error,
+                               "'excludes'[%zu]: %s (repetitions multiply what the regex costs)",
+                               i, cost == 0 ? "not a well-formed regex" : "too costly to compile");
+        budget -= cost;
         if (regcomp(&p->excludes[p->n_excludes], anchored, REG_EXTENDED | REG_NOSUB) != 0)
             return policy_fail(ret_error, "'excludes'[%zu]: not a POSIX extended regex: %s", i, re);
         p->n_excludes++;

@@ -209,6 +209,41 @@ static void test_ima_parse_rejects(void **state)
     policy_ima_free(p);
 }
 
+/*
+ * Excludes whose repetitions would make glibc's regcomp copy the tree past
+ * any memory (found by fuzz-policy: "4" and seventy '+' took 4 GiB) are
+ * refused before regcomp sees them; real excludes still load.
+ */
+static void test_ima_regex_cost(void **state)
+{
+    struct policy_ima *p = NULL;
+    char pluses[96] = "4";
+    memset(pluses + 1, '+', 70);
+    char json[256];
+    snprintf(json, sizeof(json), "{\"excludes\":[\"%s\"]}", pluses);
+    assert_int_equal(ima_parse_policy(json, &p), -EINVAL);
+    assert_int_equal(ima_parse_policy("{\"excludes\":[\"((a{255}){255}){255}\"]}", &p), -EINVAL);
+    assert_int_equal(ima_parse_policy("{\"excludes\":[\"((((a+)+)+)+){9999}\"]}", &p), -EINVAL);
+    assert_int_equal(ima_parse_policy("{\"excludes\":[\"a{99999999999999999999}\"]}", &p),
+                     -EINVAL);
+    assert_int_equal(ima_parse_policy("{\"excludes\":[\"[a\"]}", &p), -EINVAL);
+    assert_int_equal(ima_parse_policy("{\"excludes\":[\"a{3\"]}", &p), -EINVAL);
+    assert_int_equal(ima_parse_policy("{\"excludes\":[\"a{5,2}\"]}", &p), -EINVAL);
+
+    /* What real policies hold: Keylime's excludes, character classes, small intervals. */
+    const char *fine[] = {
+        "{\"excludes\":[\"/var/log/.*\", \"/tmp/.*\", \"/proc/.*\"]}",
+        "{\"excludes\":[\"/usr/lib/python3[0-9.]+/.*\\\\.pyc\"]}",
+        "{\"excludes\":[\"/run/user/[0-9]{1,5}/.*\"]}",
+        "{\"excludes\":[\"[]a+]+x\", \"[[:digit:]]{2,}\", \"a\\\\+\\\\+\\\\+b\"]}",
+    };
+    for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+        assert_int_equal(ima_parse_policy(fine[i], &p), 0);
+        policy_ima_free(p);
+        p = NULL;
+    }
+}
+
 static void test_ima_evaluate(void **state)
 {
     struct imabuf b = {0};
@@ -672,6 +707,7 @@ int main(void)
         cmocka_unit_test(test_boot_parse_rejects),    cmocka_unit_test(test_boot_evaluate),
         cmocka_unit_test(test_boot_type_not_trusted), cmocka_unit_test(test_ima_parse_rejects),
         cmocka_unit_test(test_ima_evaluate),          cmocka_unit_test(test_cap),
+        cmocka_unit_test(test_ima_regex_cost),
         cmocka_unit_test(test_cmdlines_all_judged),
         cmocka_unit_test(test_cmdlines_cap),
         cmocka_unit_test(test_cmdline_too_long),
