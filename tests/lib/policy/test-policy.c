@@ -211,8 +211,9 @@ static void test_ima_parse_rejects(void **state)
 
 /*
  * Excludes whose repetitions would make glibc's regcomp copy the tree past
- * any memory (found by fuzz-policy: "4" and seventy '+' took 4 GiB) are
- * refused before regcomp sees them; real excludes still load.
+ * any memory or time (found by fuzz-policy: "4" and seventy '+' took 4 GiB,
+ * fifteen '+' 28 s) are refused before regcomp sees them; real excludes
+ * still load.
  */
 static void test_ima_regex_cost(void **state)
 {
@@ -223,6 +224,9 @@ static void test_ima_regex_cost(void **state)
     snprintf(json, sizeof(json), "{\"excludes\":[\"%s\"]}", pluses);
     assert_int_equal(ima_parse_policy(json, &p), -EINVAL);
     assert_int_equal(ima_parse_policy("{\"excludes\":[\"((a{255}){255}){255}\"]}", &p), -EINVAL);
+    /* fuzz-policy: fifteen '+' kept regcomp busy for 28 s */
+    assert_int_equal(ima_parse_policy("{\"excludes\":[\"/tm+++++++*++++++++/.$\"]}", &p), -EINVAL);
+    assert_int_equal(ima_parse_policy("{\"excludes\":[\"(a{255}){255}\"]}", &p), -EINVAL);
     assert_int_equal(ima_parse_policy("{\"excludes\":[\"((((a+)+)+)+){9999}\"]}", &p), -EINVAL);
     assert_int_equal(ima_parse_policy("{\"excludes\":[\"a{99999999999999999999}\"]}", &p),
                      -EINVAL);
