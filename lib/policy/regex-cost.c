@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "policy/regex-cost.h"
@@ -50,11 +51,22 @@ static size_t interval_copies(const char *s, size_t *i)
     return n > 0 ? (size_t)n : 1;
 }
 
+static bool is_quantifier(char c)
+{
+    return c == '*' || c == '+' || c == '?' || c == '{';
+}
+
 size_t regex_cost(const char *s, size_t max_cost)
 {
     size_t factor = 1, len = 0;
+    bool quantified = false; /* the previous token was a quantifier */
     for (size_t i = 0; s[i]; i++, len++) {
         size_t copies = 1;
+        /* "a+*", "a*+": undefined in POSIX, refused by Python's re (Keylime's), and
+         * the nested empty loops they make are what regcomp is slowest at. */
+        if (is_quantifier(s[i]) && quantified)
+            return 0;
+        quantified = is_quantifier(s[i]);
         if (s[i] == '\\') {
             if (!s[++i])
                 return 0;

@@ -12,6 +12,6 @@
  * the pattern's length times that product, ignoring the nesting (an
  * overestimate, never an underestimate). Returns the bound, or 0 when the
  * pattern is not well formed enough to tell (an unterminated bracket or
- * interval): the caller refuses it.
+ * interval) or stacks quantifiers ("a+*", "a{2}+"): the caller refuses it.
  */
 size_t regex_cost(const char *pattern, size_t max_cost);

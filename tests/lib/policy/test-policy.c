@@ -227,6 +227,18 @@ static void test_ima_regex_cost(void **state)
     /* fuzz-policy: fifteen '+' kept regcomp busy for 28 s */
     assert_int_equal(ima_parse_policy("{\"excludes\":[\"/tm+++++++*++++++++/.$\"]}", &p), -EINVAL);
     assert_int_equal(ima_parse_policy("{\"excludes\":[\"(a{255}){255}\"]}", &p), -EINVAL);
+    /* Stacked quantifiers (fuzz-policy: a 35 s regcomp under ASan). */
+    assert_int_equal(ima_parse_policy("{\"excludes\":[\"/*+++++*++v1)+$\"]}", &p), -EINVAL);
+    assert_int_equal(ima_parse_policy("{\"excludes\":[\"/tmp/a*+\"]}", &p), -EINVAL);
+    assert_int_equal(ima_parse_policy("{\"excludes\":[\"/tmp/a{2}*\"]}", &p), -EINVAL);
+    assert_int_equal(ima_parse_policy("{\"excludes\":[\"/tmp/a?+\"]}", &p), -EINVAL);
+    /* The budget of one policy: 100 patterns of cost 900 each are too many. */
+    char many[16384] = "{\"excludes\":[";
+    for (int i = 0; i < 100; i++)
+        snprintf(many + strlen(many), sizeof(many) - strlen(many), "%s\"/x%d[a-z]{1,150}\"",
+                 i ? "," : "", i);
+    snprintf(many + strlen(many), sizeof(many) - strlen(many), "]}");
+    assert_int_equal(ima_parse_policy(many, &p), -EINVAL);
     assert_int_equal(ima_parse_policy("{\"excludes\":[\"((((a+)+)+)+){9999}\"]}", &p), -EINVAL);
     assert_int_equal(ima_parse_policy("{\"excludes\":[\"a{99999999999999999999}\"]}", &p),
                      -EINVAL);
@@ -240,6 +252,7 @@ static void test_ima_regex_cost(void **state)
         "{\"excludes\":[\"/usr/lib/python3[0-9.]+/.*\\\\.pyc\"]}",
         "{\"excludes\":[\"/run/user/[0-9]{1,5}/.*\"]}",
         "{\"excludes\":[\"[]a+]+x\", \"[[:digit:]]{2,}\", \"a\\\\+\\\\+\\\\+b\"]}",
+        "{\"excludes\":[\"(/usr)+(/lib)*/x\", \"/opt/[a-z]+/.*\", \"/srv/(a|b)?c*\"]}",
     };
     for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
         assert_int_equal(ima_parse_policy(fine[i], &p), 0);
