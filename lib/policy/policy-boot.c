@@ -448,18 +448,6 @@ static int eval_apps(const struct eval *e)
     return 0;
 }
 
-static bool cmdline_allowed(json_t *list, const char *cmdline)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v)
-    {
-        if (strcmp(json_string_value(v), cmdline) == 0)
-            return true;
-    }
-    return false;
-}
-
 /* The command lines the facts could not list: the rule never passes on the others alone. */
 static int cmdlines_incomplete(const struct eval *e)
 {
@@ -489,7 +477,7 @@ static int eval_cmdlines(const struct eval *e)
                                  "no kernel command line bound in the log (judge PCR 8/9 by "
                                  "digest instead)");
     for (uint32_t i = 0; i < f->n_cmdlines; i++) {
-        if (cmdline_allowed(list, f->cmdlines[i]))
+        if (in_list(list, f->cmdlines[i]))
             continue;
         char subject[48];
         snprintf(subject, sizeof(subject), "event %zu", f->cmdline_events[i]);
