@@ -17,35 +17,16 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: attestctl ima replay FILE\n"
-               "       attestctl ima check FILE --pcrs PCRS.json [--bank BANK]\n");
-}
-
-static int load_list(const char *path, struct ima_list **ret, int malformed_exit)
-{
-    _cleanup_free_ uint8_t *buf = NULL;
-    size_t len, bad = 0;
-    if (attestctl_read_file(NULL, path, IMA_MAX_SIZE, &buf, &len) < 0)
-        return ATTESTCTL_EXIT_USAGE;
-    int k = ima_parse(buf, len, ret, &bad);
-    if (k == -EBADMSG) {
-        fprintf(stderr, "attestctl: '%s': malformed IMA list at byte offset %zu\n", path, bad);
-        return malformed_exit;
-    }
-    if (k < 0) {
-        fprintf(stderr, "attestctl: '%s': %s\n", path, att_strerror(k));
-        return ATTESTCTL_EXIT_USAGE;
-    }
-    if ((*ret)->trailing)
-        fprintf(stderr, "attestctl: '%s': ignored an incomplete last entry (%zu bytes)\n", path,
-                (*ret)->trailing);
-    return 0;
+    fprintf(f, "Usage: attestctl ima replay LIST\n"
+               "       attestctl ima check LIST --pcrs PCRS.json [--bank BANK]\n"
+               "LIST: binary_runtime_measurements, or ascii_runtime_measurements (its\n"
+               "template data rebuilt from the fields, every template hash checked)\n");
 }
 
 static int cmd_replay(const char *path)
 {
     _cleanup_(ima_list_freep) struct ima_list *l = NULL;
-    int k = load_list(path, &l, ATTESTCTL_EXIT_FAILED);
+    int k = attestctl_read_ima_list(path, &l, ATTESTCTL_EXIT_FAILED);
     if (k)
         return k;
     static const TPM2_ALG_ID algs[] = {TPM2_ALG_SHA1, TPM2_ALG_SHA256};
@@ -147,7 +128,7 @@ static int check_banks(const struct ima_list *l, const struct pcr_values *v, siz
 static int cmd_check(const char *path, const char *pcrs_path, TPM2_ALG_ID bank)
 {
     _cleanup_(ima_list_freep) struct ima_list *l = NULL;
-    int k = load_list(path, &l, ATTESTCTL_EXIT_USAGE);
+    int k = attestctl_read_ima_list(path, &l, ATTESTCTL_EXIT_USAGE);
     if (k)
         return k;
     _cleanup_free_ struct pcr_values *v = malloc(sizeof(*v));

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * attestctl policy: write and try measured-boot and IMA policies offline.
- *   policy ima generate LIST        policy JSON from a binary or ascii IMA list
- *   policy ima check POLICY LIST    evaluate every entry of a binary list
+ *   policy ima generate LIST [--format attest|keylime]
+ *                                   policy JSON from a binary or ascii IMA list
+ *   policy ima check POLICY LIST    evaluate every entry of a binary or ascii list
  *   policy boot check POLICY LOG    evaluate a firmware event log
  * check prints a first line saying no quote bounds it (offline, every PCR the
  * log or list replays is taken as quoted, where the verifier judges only the
@@ -16,10 +17,12 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/error.h"
 #include "groups.h"
 #include "log/eventlog.h"
 #include "log/ima.h"
 #include "policy/policy-boot.h"
+#include "policy/policy-ima-gen.h"
 #include "policy/policy-ima.h"
 #include "util.h"
 
@@ -27,9 +30,14 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: attestctl policy ima generate LIST\n"
+    fprintf(f, "Usage: attestctl policy ima generate LIST [--format attest|keylime]\n"
                "       attestctl policy ima check POLICY.json LIST\n"
-               "       attestctl policy boot check POLICY.json EVENTLOG\n");
+               "       attestctl policy boot check POLICY.json EVENTLOG\n"
+               "LIST: binary_runtime_measurements or ascii_runtime_measurements.\n"
+               "generate lists the list's violations (ToMToU, open writers) under\n"
+               "\"violations\" and sets \"allow_violations\": false: allowing them is\n"
+               "the operator's decision. --format keylime writes a Keylime 7.14\n"
+               "runtime policy (bare hex digests) that this engine also reads.\n");
 }
 
 /* Offline there is no quote: say so, the verifier's verdict may differ on unquoted PCRs. */
@@ -45,47 +53,25 @@ static int print_result(const struct policy_result *r)
     return policy_result_ok(r) ? ATTESTCTL_EXIT_OK : ATTESTCTL_EXIT_FAILED;
 }
 
-/* An ascii list starts with a PCR number and a space; a binary one with a 32-bit PCR. */
-static bool looks_ascii(const uint8_t *buf, size_t len)
+static int ima_generate(const char *path, enum policy_ima_format fmt)
 {
-    size_t i = 0;
-    while (i < len && i < 3 && buf[i] >= '0' && buf[i] <= '9')
-        i++;
-    return i > 0 && i < len && buf[i] == ' ';
-}
-
-static int ima_generate(const char *path)
-{
-    _cleanup_free_ uint8_t *buf = NULL;
-    _cleanup_free_ char *out = NULL;
-    size_t len, bad = 0;
-    if (attestctl_read_file(NULL, path, IMA_MAX_SIZE, &buf, &len) < 0)
-        return ATTESTCTL_EXIT_USAGE;
-    if (looks_ascii(buf, len)) {
-        struct ima_ascii_entry *e = NULL;
-        size_t n;
-        int k = ima_parse_ascii((const char *)buf, len, &e, &n, &bad);
-        if (k < 0) {
-            fprintf(stderr, "attestctl: '%s': malformed ascii IMA list at line %zu\n", path, bad);
-            return ATTESTCTL_EXIT_USAGE;
-        }
-        out = policy_ima_generate_from_ascii(e, n);
-        ima_ascii_free(e, n);
-    } else {
-        _cleanup_(ima_list_freep) struct ima_list *l = NULL;
-        if (ima_parse(buf, len, &l, &bad) < 0) {
-            fprintf(stderr, "attestctl: '%s': malformed IMA list at byte offset %zu\n", path, bad);
-            return ATTESTCTL_EXIT_USAGE;
-        }
-        out = policy_ima_generate_from_list(l);
-    }
-    if (!out) {
+    _cleanup_(ima_list_freep) struct ima_list *l = NULL;
+    _cleanup_free_ char *out = NULL, *err = NULL;
+    int k = attestctl_read_ima_list(path, &l, ATTESTCTL_EXIT_USAGE);
+    if (k)
+        return k;
+    json_auto_t *doc = policy_ima_generate(l);
+    if (!doc) {
         fprintf(stderr, "attestctl: out of memory\n");
         return ATTESTCTL_EXIT_USAGE;
     }
-    if (strstr(out, "\"digests\": {}")) {
+    if (json_object_size(json_object_get(doc, "digests")) == 0) {
         fprintf(stderr, "attestctl: '%s' has no file measurement: the policy would be empty\n",
                 path);
+        return ATTESTCTL_EXIT_FAILED;
+    }
+    if ((k = policy_ima_render(doc, fmt, &out, &err)) < 0) {
+        fprintf(stderr, "attestctl: '%s': %s\n", path, err ? err : att_strerror(k));
         return ATTESTCTL_EXIT_FAILED;
     }
     printf("%s\n", out);
@@ -94,23 +80,21 @@ static int ima_generate(const char *path)
 
 static int ima_check(const char *policy_path, const char *path)
 {
-    _cleanup_free_ uint8_t *pbuf = NULL, *buf = NULL;
+    _cleanup_free_ uint8_t *pbuf = NULL;
     _cleanup_free_ char *err = NULL;
     _cleanup_(policy_ima_freep) struct policy_ima *p = NULL;
     _cleanup_(ima_list_freep) struct ima_list *l = NULL;
-    size_t plen, len, bad = 0;
+    size_t plen;
 
-    if (attestctl_read_file(NULL, policy_path, POLICY_MAX_SIZE, &pbuf, &plen) < 0 ||
-        attestctl_read_file(NULL, path, IMA_MAX_SIZE, &buf, &len) < 0)
+    if (attestctl_read_file(NULL, policy_path, POLICY_MAX_SIZE, &pbuf, &plen) < 0)
         return ATTESTCTL_EXIT_USAGE;
     if (policy_ima_parse((const char *)pbuf, plen, &p, &err) < 0) {
         fprintf(stderr, "attestctl: '%s': %s\n", policy_path, err ? err : "invalid policy");
         return ATTESTCTL_EXIT_USAGE;
     }
-    if (ima_parse(buf, len, &l, &bad) < 0) {
-        fprintf(stderr, "attestctl: '%s': malformed IMA list at byte offset %zu\n", path, bad);
-        return ATTESTCTL_EXIT_USAGE;
-    }
+    int rk = attestctl_read_ima_list(path, &l, ATTESTCTL_EXIT_USAGE);
+    if (rk)
+        return rk;
     _cleanup_free_ struct policy_result *r = calloc(1, sizeof(*r));
     if (!r)
         return ATTESTCTL_EXIT_USAGE;
@@ -160,8 +144,16 @@ int attestctl_policy(int argc, char **argv)
         usage(stdout);
         return ATTESTCTL_EXIT_OK;
     }
-    if (argc == 4 && strcmp(argv[1], "ima") == 0 && strcmp(argv[2], "generate") == 0)
-        return ima_generate(argv[3]);
+    if ((argc == 4 || argc == 6) && strcmp(argv[1], "ima") == 0 &&
+        strcmp(argv[2], "generate") == 0) {
+        enum policy_ima_format fmt = POLICY_IMA_FORMAT_ATTEST;
+        if (argc == 6 && (strcmp(argv[4], "--format") != 0 ||
+                          policy_ima_format_from_name(argv[5], &fmt) < 0)) {
+            usage(stderr);
+            return ATTESTCTL_EXIT_USAGE;
+        }
+        return ima_generate(argv[3], fmt);
+    }
     if (argc == 5 && strcmp(argv[1], "ima") == 0 && strcmp(argv[2], "check") == 0)
         return ima_check(argv[3], argv[4]);
     if (argc == 5 && strcmp(argv[1], "boot") == 0 && strcmp(argv[2], "check") == 0)

@@ -10,6 +10,7 @@
 #include "common/file-io.h"
 #include "common/tpm-alg.h"
 #include "log/eventlog-pcrs.h"
+#include "log/ima.h"
 #include "util.h"
 
 #define PCRS_JSON_MAX (1024 * 1024)
@@ -112,4 +113,49 @@ int attestctl_log_args_parse(int argc, char **argv, void (*usage)(FILE *),
     a.file = argv[optind];
     *ret = a;
     return ATTESTCTL_CONTINUE;
+}
+
+/* An ascii list starts with a PCR number and a space; a binary one with a 32-bit PCR. */
+static bool looks_ascii(const uint8_t *buf, size_t len)
+{
+    size_t i = 0;
+    while (i < len && i < 3 && buf[i] >= '0' && buf[i] <= '9')
+        i++;
+    return i > 0 && i < len && buf[i] == ' ';
+}
+
+int attestctl_read_ima_list(const char *path, struct ima_list **ret, int malformed_exit)
+{
+    _cleanup_free_ uint8_t *buf = NULL;
+    size_t len, bad = 0;
+    if (attestctl_read_file(NULL, path, IMA_MAX_SIZE, &buf, &len) < 0)
+        return ATTESTCTL_EXIT_USAGE;
+    if (looks_ascii(buf, len)) {
+        int k = ima_parse_ascii_list((const char *)buf, len, ret, &bad);
+        if (k == -EBADMSG) {
+            fprintf(stderr,
+                    "attestctl: '%s': ascii IMA list refused at line %zu: malformed, or its "
+                    "template hash cannot be checked against its fields\n",
+                    path, bad);
+            return malformed_exit;
+        }
+        if (k < 0) {
+            fprintf(stderr, "attestctl: '%s': %s\n", path, att_strerror(k));
+            return ATTESTCTL_EXIT_USAGE;
+        }
+        return 0;
+    }
+    int k = ima_parse(buf, len, ret, &bad);
+    if (k == -EBADMSG) {
+        fprintf(stderr, "attestctl: '%s': malformed IMA list at byte offset %zu\n", path, bad);
+        return malformed_exit;
+    }
+    if (k < 0) {
+        fprintf(stderr, "attestctl: '%s': %s\n", path, att_strerror(k));
+        return ATTESTCTL_EXIT_USAGE;
+    }
+    if ((*ret)->trailing)
+        fprintf(stderr, "attestctl: '%s': ignored an incomplete last entry (%zu bytes)\n", path,
+                (*ret)->trailing);
+    return 0;
 }

@@ -25,6 +25,16 @@
 int attestctl_read_file(const char *what, const char *path, size_t max, uint8_t **ret_buf,
                         size_t *ret_len);
 
+struct ima_list;
+/*
+ * An IMA list from path: binary (binary_runtime_measurements) or ascii
+ * (ascii_runtime_measurements, told apart by its first bytes "PCR "), the
+ * ascii one rebuilt and its template hashes checked (ima_parse_ascii_list).
+ * Returns 0, malformed_exit after naming the byte offset or line of a
+ * malformed list, ATTESTCTL_EXIT_USAGE when unreadable.
+ */
+int attestctl_read_ima_list(const char *path, struct ima_list **ret, int malformed_exit);
+
 /* Lowercase hex of n bytes to stdout. */
 void attestctl_print_hex(const uint8_t *b, size_t n);
 

@@ -12,8 +12,10 @@ void ima_ascii_free(struct ima_ascii_entry *e, size_t n)
     if (!e)
         return;
     for (size_t i = 0; i < n; i++) {
+        free(e[i].template_hash_hex);
         free(e[i].digest_hex);
         free(e[i].path);
+        free(e[i].extra_hex);
     }
     free(e);
 }
@@ -40,10 +42,19 @@ static const char *token(const char **p, const char *end, size_t *len)
     return *len ? t : NULL;
 }
 
+/* Templates whose last field the kernel prints as hex after the path (empty: nothing). */
+static bool has_hex_tail(const char *template_name)
+{
+    return strcmp(template_name, "ima-sig") == 0 || strcmp(template_name, "ima-sigv2") == 0 ||
+           strcmp(template_name, "ima-modsig") == 0 || strcmp(template_name, "ima-buf") == 0;
+}
+
 /*
- * "PCR TEMPLATE-HASH TEMPLATE FILE-DIGEST PATH [SIG]": the digest is
+ * "PCR TEMPLATE-HASH TEMPLATE FILE-DIGEST PATH [HEX]": the digest is
  * "alg:hex" (ima-ng and later) or bare hex (ima). Paths may contain spaces;
- * a trailing hex word is the signature of ima-sig/ima-modsig.
+ * the kernel prints every field after a space, so the signature of
+ * ima-sig/ima-modsig and the buffer of ima-buf are the last word, and an
+ * empty one leaves the line ending in a space.
  */
 static int parse_line(const char *s, const char *end, struct ima_ascii_entry *e)
 {
@@ -62,6 +73,8 @@ static int parse_line(const char *s, const char *end, struct ima_ascii_entry *e)
     e->pcr = (uint32_t)pcr;
     if (!(t = token(&p, end, &n)) || !is_hex(t, n))
         return -EBADMSG;
+    if (!(e->template_hash_hex = strndup(t, n)))
+        return -ENOMEM;
     if (!(t = token(&p, end, &n)) || n >= sizeof(e->template_name))
         return -EBADMSG;
     memcpy(e->template_name, t, n);
@@ -76,16 +89,18 @@ static int parse_line(const char *s, const char *end, struct ima_ascii_entry *e)
         return -EBADMSG;
     memcpy(e->digest_alg, t, alen);
     e->digest_alg[alen] = 0;
-    while (p < end && *p == ' ')
-        p++;
+    if (p < end && *p == ' ')
+        p++; /* one separator: a path may start with a space */
     const char *path_end = end;
-    if (strncmp(e->template_name, "ima-sig", 7) == 0 ||
-        strcmp(e->template_name, "ima-modsig") == 0) {
+    if (has_hex_tail(e->template_name)) {
         const char *sp = path_end;
         while (sp > p && sp[-1] != ' ')
             sp--;
-        if (sp > p && is_hex(sp, (size_t)(path_end - sp)))
+        if (sp > p && (sp == path_end || is_hex(sp, (size_t)(path_end - sp)))) {
+            if (!(e->extra_hex = strndup(sp, (size_t)(path_end - sp))))
+                return -ENOMEM;
             path_end = sp - 1;
+        }
     }
     if (path_end <= p)
         return -EBADMSG;
@@ -122,6 +137,7 @@ int ima_parse_ascii(const char *text, size_t len, struct ima_ascii_entry **ret, 
                 cap = ncap;
             }
             memset(&v[n], 0, sizeof(v[n]));
+            v[n].line = line;
             int k = parse_line(p, eol, &v[n]);
             n++;
             if (k < 0) {

@@ -86,6 +86,18 @@ static int check_template_hash(struct replayer *r, const struct ima_entry *e)
     return memcmp(out, e->template_hash, IMA_TEMPLATE_HASH) == 0 ? 0 : -EBADMSG;
 }
 
+int ima_list_check_template_hashes(const struct ima_list *l, size_t *ret_bad_entry)
+{
+    static const struct ima_state sha1_only = {.n_banks = 0};
+    struct replayer r;
+    int k = replayer_init(&r, &sha1_only);
+    for (size_t i = 0; k == 0 && i < l->n_entries; i++)
+        if ((k = check_template_hash(&r, &l->entries[i])) == -EBADMSG)
+            *ret_bad_entry = i;
+    replayer_done(&r);
+    return k;
+}
+
 static int extend_entry(struct replayer *r, struct ima_state *s, const struct ima_entry *e)
 {
     uint8_t ones[EVENTLOG_MAX_DIGEST];

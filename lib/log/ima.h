@@ -139,14 +139,38 @@ enum ima_boot_aggregate_status ima_check_boot_aggregate(const struct ima_entry *
                                                         const struct pcr_values *q);
 const char *ima_boot_aggregate_status_name(enum ima_boot_aggregate_status s);
 
-/* Parse the ascii list (ascii_runtime_measurements) for policy generation. */
+/*
+ * The ascii list (ascii_runtime_measurements), line by line: the fields as
+ * printed. ima_parse_ascii_list is what callers judge.
+ */
 struct ima_ascii_entry {
+    size_t line; /* 1-based line number */
     uint32_t pcr;
+    char *template_hash_hex;
     char template_name[32];
     char digest_alg[16];
     char *digest_hex; /* lowercase */
     char *path;
+    char *extra_hex; /* sig (ima-sig, ima-modsig) or buf (ima-buf); "" when empty, NULL when absent */
 };
 int ima_parse_ascii(const char *text, size_t len, struct ima_ascii_entry **ret, size_t *ret_n,
                     size_t *ret_bad_line);
 void ima_ascii_free(struct ima_ascii_entry *e, size_t n);
+
+/*
+ * The ascii list as a binary list: every line's template data rebuilt from
+ * its fields, and the SHA-1 template hash of every non-violation entry
+ * checked against that data. -EBADMSG with *ret_bad_line (1-based) when a
+ * line is malformed, its template hash is not SHA-1, its template is not
+ * ima, ima-ng, ima-sig or ima-buf, or the rebuilt data does not hash to its
+ * template hash (a changed field, a path with a newline, a big-endian
+ * kernel without ima_canonical_fmt). docs/policy.md says what is checked.
+ */
+int ima_parse_ascii_list(const char *text, size_t len, struct ima_list **ret,
+                         size_t *ret_bad_line);
+
+/*
+ * Check the SHA-1 template hash of every non-violation entry against its
+ * template data. -EBADMSG with *ret_bad_entry on the first that differs.
+ */
+int ima_list_check_template_hashes(const struct ima_list *l, size_t *ret_bad_entry);

@@ -46,6 +46,7 @@ static const char *const known_keys[] = {
     "excludes",
     "allow_violations",
     "comment",
+    "violations", /* informational: the violations of the list a policy was generated from */
     /* Keylime runtime-policy sections we accept and do not use */
     "meta",
     "release",
@@ -163,6 +164,8 @@ static int validate(struct policy_ima *p, json_t *doc, char **ret_error)
         return k;
     if ((v = json_object_get(doc, "excludes")) && (k = load_excludes(p, v, ret_error)) < 0)
         return k;
+    if ((v = json_object_get(doc, "violations")) && !json_is_array(v))
+        return policy_fail(ret_error, "'violations' must be an array (it is informational)");
     if ((v = json_object_get(doc, "allow_violations"))) {
         if (!json_is_boolean(v))
             return policy_fail(ret_error, "'allow_violations' must be true or false");
@@ -296,71 +299,4 @@ int policy_ima_evaluate(const struct policy_ima *p, const struct ima_list *l, si
             return k;
     }
     return 0;
-}
-
-/* Add digest (normalized "alg:hex" or "hex") to the path's list, once. */
-static int gen_add(json_t *digests, const char *path, const char *digest)
-{
-    json_t *list = json_object_get(digests, path);
-    if (!list) {
-        list = json_array();
-        if (!list || json_object_set_new(digests, path, list) < 0)
-            return -ENOMEM;
-    }
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v)
-    {
-        if (strcmp(json_string_value(v), digest) == 0)
-            return 0;
-    }
-    return json_array_append_new(list, json_string(digest)) < 0 ? -ENOMEM : 0;
-}
-
-static char *gen_finish(json_t *digests)
-{
-    json_auto_t *doc =
-        json_pack("{s:O,s:[],s:b}", "digests", digests, "excludes", "allow_violations", 0);
-    if (!doc)
-        return NULL;
-    return json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
-}
-
-char *policy_ima_generate_from_list(const struct ima_list *l)
-{
-    json_auto_t *digests = json_object();
-    if (!digests)
-        return NULL;
-    for (size_t i = 0; i < l->n_entries; i++) {
-        const struct ima_entry *e = &l->entries[i];
-        if (e->violation || exempt(e, 0, i) || !e->digest || e->digest_len > 64)
-            continue;
-        _cleanup_free_ char *path = ima_entry_path(e);
-        char d[16 + 2 * 64 + 2];
-        int o = snprintf(d, sizeof(d), "%s%s", e->digest_alg, e->digest_alg[0] ? ":" : "");
-        for (uint32_t k = 0; k < e->digest_len; k++)
-            o += snprintf(d + o, sizeof(d) - (size_t)o, "%02x", e->digest[k]);
-        if (!path || gen_add(digests, path, d) < 0)
-            return NULL;
-    }
-    return gen_finish(digests);
-}
-
-char *policy_ima_generate_from_ascii(const struct ima_ascii_entry *e, size_t n)
-{
-    json_auto_t *digests = json_object();
-    if (!digests)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        /* The first entry is the boot_aggregate, judged by the replay; a later one is a path. */
-        if ((i == 0 && strcmp(e[i].path, "boot_aggregate") == 0) ||
-            strspn(e[i].digest_hex, "0") == strlen(e[i].digest_hex))
-            continue;
-        _cleanup_free_ char *d = NULL;
-        if (asprintf(&d, "%s%s%s", e[i].digest_alg, e[i].digest_alg[0] ? ":" : "",
-                     e[i].digest_hex) < 0 ||
-            gen_add(digests, e[i].path, d) < 0)
-            return NULL;
-    }
-    return gen_finish(digests);
 }

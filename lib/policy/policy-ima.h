@@ -6,7 +6,8 @@
  * exclude patterns (POSIX extended regular expressions matched against the
  * whole path). Keylime's runtime-policy format is accepted as is: its
  * "digests" ({path: [hex, ...]}) and "excludes" ([regex, ...]) sections; other
- * Keylime sections are ignored. Deny by default: a measured path that is not
+ * Keylime sections are ignored. "violations" (what policy_ima_generate lists)
+ * is informational: allowing violations takes "allow_violations": true. Deny by default: a measured path that is not
  * excluded must be listed with the measured digest. An empty policy (no
  * digest and no exclude) is refused at parse time.
  */
@@ -45,10 +46,3 @@ uint32_t policy_ima_pcrs(const struct policy_ima *p);
  */
 int policy_ima_evaluate(const struct policy_ima *p, const struct ima_list *l, size_t offset,
                         size_t first, size_t n, uint32_t quoted_pcrs, struct policy_result *res);
-
-/*
- * Generate a policy in our format from a binary or ascii list: every path with
- * the digests seen (the first entry's boot_aggregate skipped). Returns malloc'ed JSON text.
- */
-char *policy_ima_generate_from_list(const struct ima_list *l);
-char *policy_ima_generate_from_ascii(const struct ima_ascii_entry *e, size_t n);

@@ -6,8 +6,27 @@
 
 #include "log/ima.h"
 #include "policy/policy-ima.h"
+#include "policy/policy-ima-gen.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Both serialisations of the generated policy; our engine must read them back. */
+static void generate(const struct ima_list *l)
+{
+    json_t *doc = policy_ima_generate(l);
+    for (int f = POLICY_IMA_FORMAT_ATTEST; doc && f <= POLICY_IMA_FORMAT_KEYLIME; f++) {
+        char *text = NULL, *err = NULL;
+        struct policy_ima *p = NULL;
+        if (policy_ima_render(doc, (enum policy_ima_format)f, &text, &err) == 0 &&
+            json_object_size(json_object_get(doc, "digests")) &&
+            policy_ima_parse(text, strlen(text), &p, &err) != 0)
+            abort();
+        policy_ima_free(p);
+        free(text);
+        free(err);
+    }
+    json_decref(doc);
+}
 
 static void binary(const uint8_t *data, size_t size)
 {
@@ -39,7 +58,7 @@ static void binary(const uint8_t *data, size_t size)
             abort(); /* our own output must read back */
         free(json);
     }
-    free(policy_ima_generate_from_list(l));
+    generate(l);
     for (size_t i = 0; i < l->n_entries; i++)
         free(ima_entry_path(&l->entries[i]));
     free(q);
@@ -51,11 +70,14 @@ static void binary(const uint8_t *data, size_t size)
 static void ascii(const uint8_t *data, size_t size)
 {
     struct ima_ascii_entry *e = NULL;
+    struct ima_list *l = NULL;
     size_t n, bad;
-    if (ima_parse_ascii((const char *)data, size, &e, &n, &bad) < 0)
+    if (ima_parse_ascii((const char *)data, size, &e, &n, &bad) == 0)
+        ima_ascii_free(e, n);
+    if (ima_parse_ascii_list((const char *)data, size, &l, &bad) < 0)
         return;
-    free(policy_ima_generate_from_ascii(e, n));
-    ima_ascii_free(e, n);
+    generate(l);
+    ima_list_free(l);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -13,6 +13,7 @@
 #include "eventlog-builder.h"
 #include "ima-builder.h"
 #include "policy/policy-boot.h"
+#include "policy/policy-ima-gen.h"
 #include "policy/policy-ima.h"
 
 static int boot_parse(const char *json, struct policy_boot **p)
@@ -313,17 +314,27 @@ static void test_ima_evaluate(void **state)
     policy_result_done(res);
     assert_int_equal(policy_ima_evaluate(p, l, 0, 3, 10, POLICY_ALL_PCRS, res), -EINVAL);
 
-    /* Generated from the list, the policy accepts that list (minus the violation). */
-    char *gen = policy_ima_generate_from_list(l);
-    assert_non_null(gen);
-    struct policy_ima *g = NULL;
-    assert_int_equal(ima_parse_policy(gen, &g), 0);
-    assert_int_equal(policy_ima_evaluate(g, l, 0, 0, l->n_entries, POLICY_ALL_PCRS, res), 0);
-    assert_int_equal(res->n, 1);
-    assert_string_equal(res->items[0].check, "ima_violation");
-    policy_result_done(res);
-    policy_ima_free(g);
-    free(gen);
+    /*
+     * Generated from the list, in either format, the policy accepts that list
+     * (minus the violation, which it lists without allowing it).
+     */
+    json_t *doc = policy_ima_generate(l);
+    assert_non_null(doc);
+    assert_int_equal(json_array_size(json_object_get(doc, "violations")), 1);
+    assert_true(json_is_false(json_object_get(doc, "allow_violations")));
+    for (int f = POLICY_IMA_FORMAT_ATTEST; f <= POLICY_IMA_FORMAT_KEYLIME; f++) {
+        char *gen = NULL, *err = NULL;
+        assert_int_equal(policy_ima_render(doc, (enum policy_ima_format)f, &gen, &err), 0);
+        struct policy_ima *g = NULL;
+        assert_int_equal(ima_parse_policy(gen, &g), 0);
+        assert_int_equal(policy_ima_evaluate(g, l, 0, 0, l->n_entries, POLICY_ALL_PCRS, res), 0);
+        assert_int_equal(res->n, 1);
+        assert_string_equal(res->items[0].check, "ima_violation");
+        policy_result_done(res);
+        policy_ima_free(g);
+        free(gen);
+    }
+    json_decref(doc);
 
     free(res);
     policy_ima_free(p);
