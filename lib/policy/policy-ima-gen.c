@@ -63,14 +63,23 @@ static int add_violation(json_t *violations, const struct ima_entry *e, size_t i
     return !v || json_array_append_new(violations, v) < 0 ? -ENOMEM : 0;
 }
 
+/* "alg:hex", or bare hex for the old "ima" template; NULL when out of memory. */
+static char *entry_digest(const struct ima_entry *e)
+{
+    _cleanup_free_ char *hex = hex_encode(e->digest, e->digest_len);
+    char *d = NULL;
+    if (!hex || asprintf(&d, "%s%s%s", e->digest_alg, e->digest_alg[0] ? ":" : "", hex) < 0)
+        return NULL;
+    return d;
+}
+
 static int add_entry(json_t *digests, json_t *bufs, const struct ima_entry *e)
 {
     _cleanup_free_ char *path = ima_entry_path(e);
-    _cleanup_free_ char *hex = hex_encode(e->digest, e->digest_len);
-    _cleanup_free_ char *d = NULL;
     if (!path)
         return 0; /* a path with a NUL: no policy can name it, the engine reports it */
-    if (!hex || asprintf(&d, "%s%s%s", e->digest_alg, e->digest_alg[0] ? ":" : "", hex) < 0)
+    _cleanup_free_ char *d = entry_digest(e);
+    if (!d)
         return -ENOMEM;
     int k = add_digest(digests, path, d);
     if (k == 0 && strcmp(e->template_name, "ima-buf") == 0)
@@ -98,6 +107,12 @@ json_t *policy_ima_generate(const struct ima_list *l)
                             "allow_violations", 0, "violations", violations);
     if (doc && json_object_size(bufs) && json_object_set(doc, "ima-buf", bufs) < 0)
         json_decref(TAKE_PTR(doc));
+    if (doc && l->n_entries && is_first_boot_aggregate(&l->entries[0], 0) &&
+        l->entries[0].digest && l->entries[0].digest_len) {
+        _cleanup_free_ char *ba = entry_digest(&l->entries[0]);
+        if (!ba || json_object_set_new(doc, "boot_aggregate", json_string(ba)) < 0)
+            json_decref(TAKE_PTR(doc));
+    }
     return doc;
 }
 
@@ -154,6 +169,19 @@ static int render_keylime(const json_t *policy, json_t **ret, char **ret_error)
     if ((k = keylime_digests(json_object_get(policy, "digests"), &digests, ret_error)) < 0 ||
         (k = keylime_digests(json_object_get(policy, "ima-buf"), &bufs, ret_error)) < 0)
         return k;
+    /*
+     * Keylime judges the boot_aggregate entry by digests["boot_aggregate"]
+     * unless its measured-boot policy computes it; ours by the replay.
+     */
+    const json_t *ba = json_object_get(policy, "boot_aggregate");
+    if (ba) {
+        const char *hex = json_is_string(ba) ? keylime_hex(json_string_value(ba)) : NULL;
+        if (!hex)
+            return policy_fail(ret_error, "boot_aggregate is not 40 to 128 lowercase hex digits, "
+                                          "as Keylime requires");
+        if (add_digest(digests, "boot_aggregate", hex) < 0)
+            return -ENOMEM;
+    }
     if (ex && !json_is_array(ex))
         return policy_fail(ret_error, "'excludes' must be an array");
     if (!(excludes = ex ? json_incref((json_t *)ex) : json_array()))

@@ -26,7 +26,9 @@ int policy_ima_format_from_name(const char *name, enum policy_ima_format *ret);
  * entries also under "ima-buf", "excludes": [], "allow_violations": false and
  * the list's violation entries (ToMToU, open writers) in "violations"
  * ([{"entry": N, "path": P}], informational: listing one does not allow
- * it). NULL when out of memory. A caller may add excludes before rendering.
+ * it), and entry 0's digest in "boot_aggregate" (informational for our
+ * engine, which judges it by the replay; Keylime's digests["boot_aggregate"]).
+ * NULL when out of memory. A caller may add excludes before rendering.
  */
 json_t *policy_ima_generate(const struct ima_list *l);
 

@@ -46,7 +46,8 @@ static const char *const known_keys[] = {
     "excludes",
     "allow_violations",
     "comment",
-    "violations", /* informational: the violations of the list a policy was generated from */
+    "violations",     /* informational: the violations of the list a policy was generated from */
+    "boot_aggregate", /* informational: that list's entry 0 (the replay judges it) */
     /* Keylime runtime-policy sections we accept and do not use */
     "meta",
     "release",
@@ -166,6 +167,8 @@ static int validate(struct policy_ima *p, json_t *doc, char **ret_error)
         return k;
     if ((v = json_object_get(doc, "violations")) && !json_is_array(v))
         return policy_fail(ret_error, "'violations' must be an array (it is informational)");
+    if ((v = json_object_get(doc, "boot_aggregate")) && !json_is_string(v))
+        return policy_fail(ret_error, "'boot_aggregate' must be a digest (it is informational)");
     if ((v = json_object_get(doc, "allow_violations"))) {
         if (!json_is_boolean(v))
             return policy_fail(ret_error, "'allow_violations' must be true or false");
