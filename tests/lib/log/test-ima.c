@@ -342,6 +342,71 @@ static void test_ascii(void **state)
     assert_int_equal(bad, 1);
 }
 
+/*
+ * ascii -> binary: template data rebuilt from the printed fields, template
+ * hashes (computed for these fields; the first two lines are a real list's,
+ * Keylime's archive) checked; a changed field or an uncheckable line refused.
+ */
+static void test_ascii_list(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "10 719de8e521439498e9b77f6ed41e230b9821111e ima 0000000000000000000000000000000000000000 "
+        "boot_aggregate\n"
+        "10 83519a71fe7500a3ae575f8f6c7160d96c4e2a15 ima 19f13b42c2745066347e76454788c0fe083643f3 "
+        "/init\n"
+        "\n"
+        "10 89c862f0ddc44599ea380e50fa9ad6adbcb615ae ima-sig sha256:2222222222222222222222222222222222222222222222222222222222222222 /usr/bin/with space 0302aa\n"
+        "10 af20c03fd2b345476d0c5aa863419d3bb4d1cea7 ima-sig sha256:2222222222222222222222222222222222222222222222222222222222222222 /usr/bin/nosig \n"
+        "10 9c40496232b248ea60fc64f926cce4c88fc1ecbb ima-buf sha256:2222222222222222222222222222222222222222222222222222222222222222 kexec-cmdline "
+        "726f6f743d2f6465762f736461\n"
+        "10 0000000000000000000000000000000000000000 ima-ng sha256:0000000000000000000000000000000000000000000000000000000000000000 /var/log/x.journal\n";
+    struct ima_list *l = NULL;
+    size_t bad = 0;
+    assert_int_equal(ima_parse_ascii_list(text, sizeof(text) - 1, &l, &bad), 0);
+    assert_int_equal(l->n_entries, 6);
+    assert_string_equal(l->entries[0].template_name, "ima");
+    assert_int_equal(l->entries[2].path_len, strlen("/usr/bin/with space"));
+    assert_int_equal(l->entries[2].sig_len, 3);
+    assert_null(l->entries[3].sig); /* empty signature: the line ends in a space */
+    assert_int_equal(l->entries[3].path_len, strlen("/usr/bin/nosig"));
+    assert_string_equal(l->entries[4].template_name, "ima-buf");
+    assert_true(l->entries[5].violation);
+    ima_list_free(l);
+
+    /* one changed byte of a digest, of a path, of a signature: the line is named */
+    static const char *const bad_lines[][2] = {
+        {"10 83519a71fe7500a3ae575f8f6c7160d96c4e2a15 ima 19f13b42c2745066347e76454788c0fe083643f4 "
+         "/init\n", "changed digest"},
+        {"10 83519a71fe7500a3ae575f8f6c7160d96c4e2a15 ima 19f13b42c2745066347e76454788c0fe083643f3 "
+         "/inix\n", "changed path"},
+        {"10 89c862f0ddc44599ea380e50fa9ad6adbcb615ae ima-sig sha256:2222222222222222222222222222222222222222222222222222222222222222 /usr/bin/with space 0302ab\n",
+         "changed signature"},
+        {"10 89c862f0ddc44599ea380e50fa9ad6adbcb615ae ima-sig sha256:2222222222222222222222222222222222222222222222222222222222222222 /usr/bin/with space\n",
+         "signature dropped"},
+        {"10 89c862f0ddc44599ea380e50fa9ad6adbcb615ae ima-modsig sha256:2222222222222222222222222222222222222222222222222222222222222222 /usr/bin/with space "
+         "0302aa\n", "ima-modsig"},
+        {"10 89c862f0ddc44599ea380e50fa9ad6adbcb615ae1122334455667788aabbccdd ima-ng sha256:2222222222222222222222222222222222222222222222222222222222222222 /x\n",
+         "sha256 template hash"},
+        {"10 89c862f0ddc44599ea380e50fa9ad6adbcb615ae ima-ng 2222222222222222222222222222222222222222222222222222222222222222 /x\n", "ima-ng without algorithm"},
+        {"10 83519a71fe7500a3ae575f8f6c7160d96c4e2a15 ima sha1:19f13b42c2745066347e76454788c0fe083643f3 "
+         "/init\n", "ima with algorithm"},
+    };
+    for (size_t i = 0; i < sizeof(bad_lines) / sizeof(bad_lines[0]); i++) {
+        char buf[512];
+        snprintf(buf, sizeof(buf),
+                 "10 719de8e521439498e9b77f6ed41e230b9821111e ima "
+                 "0000000000000000000000000000000000000000 boot_aggregate\n%s",
+                 bad_lines[i][0]);
+        l = NULL;
+        bad = 0;
+        print_message("%s\n", bad_lines[i][1]);
+        assert_int_equal(ima_parse_ascii_list(buf, strlen(buf), &l, &bad), -EBADMSG);
+        assert_null(l);
+        assert_int_equal(bad, 2);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -353,6 +418,7 @@ int main(void)
         cmocka_unit_test(test_big_endian),
         cmocka_unit_test(test_state_json_rejects),
         cmocka_unit_test(test_ascii),
+        cmocka_unit_test(test_ascii_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
