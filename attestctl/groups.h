@@ -23,8 +23,8 @@ int attestctl_verifier(int argc, char **argv);
     {"credential", "software MakeCredential for an EK and AK", attestctl_credential}, \
     {"quote", "verify a TPM2_Quote offline", attestctl_quote}, \
     {"eventlog", "firmware event log: show, replay, check", attestctl_eventlog}, \
-    {"ima", "IMA measurement list: replay, check", attestctl_ima}, \
-    {"policy", "measured-boot and IMA policies: generate, check", attestctl_policy}, \
+    {"ima", "IMA measurement list (binary or ascii): replay, check", attestctl_ima}, \
+    {"policy", "measured-boot and IMA policies: generate (ours or Keylime's format), check", attestctl_policy}, \
     {"machines", "the verifier's machines: list, show, approve, revoke, reset, policy set", attestctl_machines}, \
     {"verifier", "the verifier's verdict public key (pubkey)", attestctl_verifier}, \
     /* end of ATTESTCTL_GROUPS */

@@ -147,8 +147,8 @@ int attestctl_policy(int argc, char **argv)
     if ((argc == 4 || argc == 6) && strcmp(argv[1], "ima") == 0 &&
         strcmp(argv[2], "generate") == 0) {
         enum policy_ima_format fmt = POLICY_IMA_FORMAT_ATTEST;
-        if (argc == 6 && (strcmp(argv[4], "--format") != 0 ||
-                          policy_ima_format_from_name(argv[5], &fmt) < 0)) {
+        if (argc == 6 &&
+            (strcmp(argv[4], "--format") != 0 || policy_ima_format_from_name(argv[5], &fmt) < 0)) {
             usage(stderr);
             return ATTESTCTL_EXIT_USAGE;
         }

@@ -17,7 +17,7 @@
 #include "log/ima.h"
 
 /* "ima": 20-byte SHA-1 digest, u32 length, name without NUL (padded only when hashed). */
-#define OLD_IMA_DIGEST 20
+#define OLD_IMA_DIGEST   20
 #define OLD_IMA_NAME_MAX 255
 
 static int put_u32(FILE *f, uint32_t v)
@@ -38,8 +38,8 @@ static int put_field(FILE *f, const void *p, size_t n)
 }
 
 /* Template data of ima-ng, ima-sig, ima-buf: d-ng, n-ng (NUL included), [sig|buf]. */
-static int put_ng_data(FILE *f, const struct ima_ascii_entry *e, const uint8_t *digest,
-                       size_t dlen, const uint8_t *extra, size_t xlen, bool has_extra)
+static int put_ng_data(FILE *f, const struct ima_ascii_entry *e, const uint8_t *digest, size_t dlen,
+                       const uint8_t *extra, size_t xlen, bool has_extra)
 {
     size_t alen = strlen(e->digest_alg), plen = strlen(e->path);
     size_t dng = alen + 2 + dlen, nng = plen + 1;
@@ -66,8 +66,8 @@ static int put_entry(FILE *f, const struct ima_ascii_entry *e)
     size_t thlen, dlen, xlen = 0;
     bool old = strcmp(e->template_name, "ima") == 0;
     bool ng = strcmp(e->template_name, "ima-ng") == 0;
-    bool tail = strcmp(e->template_name, "ima-sig") == 0 ||
-                strcmp(e->template_name, "ima-buf") == 0;
+    bool tail =
+        strcmp(e->template_name, "ima-sig") == 0 || strcmp(e->template_name, "ima-buf") == 0;
     int k;
 
     if (!old && !ng && !tail)

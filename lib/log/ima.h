@@ -151,7 +151,8 @@ struct ima_ascii_entry {
     char digest_alg[16];
     char *digest_hex; /* lowercase */
     char *path;
-    char *extra_hex; /* sig (ima-sig, ima-modsig) or buf (ima-buf); "" when empty, NULL when absent */
+    char *
+        extra_hex; /* sig (ima-sig, ima-modsig) or buf (ima-buf); "" when empty, NULL when absent */
 };
 int ima_parse_ascii(const char *text, size_t len, struct ima_ascii_entry **ret, size_t *ret_n,
                     size_t *ret_bad_line);
@@ -166,8 +167,7 @@ void ima_ascii_free(struct ima_ascii_entry *e, size_t n);
  * template hash (a changed field, a path with a newline, a big-endian
  * kernel without ima_canonical_fmt). docs/policy.md says what is checked.
  */
-int ima_parse_ascii_list(const char *text, size_t len, struct ima_list **ret,
-                         size_t *ret_bad_line);
+int ima_parse_ascii_list(const char *text, size_t len, struct ima_list **ret, size_t *ret_bad_line);
 
 /*
  * Check the SHA-1 template hash of every non-violation entry against its

@@ -16,10 +16,10 @@
 #include "policy/policy-json.h"
 
 /* Keylime's RUNTIME_POLICY_CURRENT_VERSION, and RUNTIME_POLICY_GENERATOR.Unknown (not its tool). */
-#define KEYLIME_POLICY_VERSION   1
-#define KEYLIME_GENERATOR_OTHER  0
-#define KEYLIME_DIGEST_MIN_HEX   40
-#define KEYLIME_DIGEST_MAX_HEX   128
+#define KEYLIME_POLICY_VERSION  1
+#define KEYLIME_GENERATOR_OTHER 0
+#define KEYLIME_DIGEST_MIN_HEX  40
+#define KEYLIME_DIGEST_MAX_HEX  128
 
 int policy_ima_format_from_name(const char *name, enum policy_ima_format *ret)
 {
@@ -107,8 +107,8 @@ json_t *policy_ima_generate(const struct ima_list *l)
                             "allow_violations", 0, "violations", violations);
     if (doc && json_object_size(bufs) && json_object_set(doc, "ima-buf", bufs) < 0)
         json_decref(TAKE_PTR(doc));
-    if (doc && l->n_entries && is_first_boot_aggregate(&l->entries[0], 0) &&
-        l->entries[0].digest && l->entries[0].digest_len) {
+    if (doc && l->n_entries && is_first_boot_aggregate(&l->entries[0], 0) && l->entries[0].digest &&
+        l->entries[0].digest_len) {
         _cleanup_free_ char *ba = entry_digest(&l->entries[0]);
         if (!ba || json_object_set_new(doc, "boot_aggregate", json_string(ba)) < 0)
             json_decref(TAKE_PTR(doc));
@@ -190,12 +190,11 @@ static int render_keylime(const json_t *policy, json_t **ret, char **ret_error)
      * Keylime judges an ima-buf entry by "keyrings" when its buffer is a key
      * and by "ima-buf" otherwise; the buffer is not in the policy, so both.
      */
-    json_t *doc = json_pack(
-        "{s:{s:i,s:i},s:i,s:O,s:O,s:O,s:{s:[],s:s,s:n},s:O,s:s}", "meta", "version",
-        KEYLIME_POLICY_VERSION, "generator", KEYLIME_GENERATOR_OTHER, "release", 0, "digests",
-        digests, "excludes", excludes, "keyrings", bufs, "ima",
-        "ignored_keyrings", "log_hash_alg", "sha1", "dm_policy", "ima-buf", bufs,
-        "verification-keys", "");
+    json_t *doc = json_pack("{s:{s:i,s:i},s:i,s:O,s:O,s:O,s:{s:[],s:s,s:n},s:O,s:s}", "meta",
+                            "version", KEYLIME_POLICY_VERSION, "generator", KEYLIME_GENERATOR_OTHER,
+                            "release", 0, "digests", digests, "excludes", excludes, "keyrings",
+                            bufs, "ima", "ignored_keyrings", "log_hash_alg", "sha1", "dm_policy",
+                            "ima-buf", bufs, "verification-keys", "");
     if (!doc)
         return -ENOMEM;
     /* Ours, which Keylime's schema lets through and ignores: the engine reads them back. */
