@@ -56,9 +56,19 @@ static bool is_first_boot_aggregate(const struct ima_entry *e, size_t i)
     return i == 0 && e->path && e->path_len == 14 && memcmp(e->path, "boot_aggregate", 14) == 0;
 }
 
+/* JSON holds UTF-8 only: a path that is not is no key of a policy (json_string refuses it). */
+static bool json_representable(const char *path)
+{
+    json_t *probe = json_string(path);
+    json_decref(probe);
+    return probe != NULL;
+}
+
 static int add_violation(json_t *violations, const struct ima_entry *e, size_t i)
 {
     _cleanup_free_ char *path = ima_entry_path(e);
+    if (path && !json_representable(path))
+        free(TAKE_PTR(path));
     json_t *v = json_pack("{s:I,s:s?}", "entry", (json_int_t)i, "path", path);
     return !v || json_array_append_new(violations, v) < 0 ? -ENOMEM : 0;
 }
@@ -76,8 +86,8 @@ static char *entry_digest(const struct ima_entry *e)
 static int add_entry(json_t *digests, json_t *bufs, const struct ima_entry *e)
 {
     _cleanup_free_ char *path = ima_entry_path(e);
-    if (!path)
-        return 0; /* a path with a NUL: no policy can name it, the engine reports it */
+    if (!path || !json_representable(path))
+        return 0; /* a NUL in it, or not UTF-8: no policy can name it, the engine reports it */
     _cleanup_free_ char *d = entry_digest(e);
     if (!d)
         return -ENOMEM;

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import struct
+import subprocess
 import sys
 import tempfile
 
@@ -288,6 +289,21 @@ def main():
         p = run("policy", "ima", "generate", write("md5.bin", md5), "--format", "keylime")
         expect(p.returncode == 1 and not p.stdout and "40 to 128" in p.stderr,
                "a md5 digest: --format keylime refused with the reason")
+        # a path that is not UTF-8 cannot be a JSON key: left out, then reported by the check
+        latin = entry("ima-ng", ng_data("sha256", b"\1" * 32, "boot_aggregate")) + \
+            entry("ima-ng", ng_data("sha256", b"\2" * 32, "/usr/bin/ok")) + \
+            struct.pack("<I", 10) + hashlib.sha1(field(b"sha256:\0" + b"\3" * 32) +
+                                                 field(b"/tmp/caf\xe9\0")).digest() + \
+            field(b"ima-ng") + field(field(b"sha256:\0" + b"\3" * 32) + field(b"/tmp/caf\xe9\0"))
+        lp = write("latin1.bin", latin)
+        for fmt in ("attest", "keylime"):
+            p, path = generate(lp, fmt)
+            c = subprocess.run([tool, "policy", "ima", "check", path, lp], capture_output=True,
+                               timeout=60)  # bytes: the reported path is not UTF-8
+            expect(p.returncode == 0 and list(json.loads(p.stdout)["digests"]) ==
+                   (["/usr/bin/ok"] if fmt == "attest" else ["/usr/bin/ok", "boot_aggregate"]) and
+                   c.returncode == 1 and c.stdout.count(b"\tima_path\t/tmp/caf\xe9\t") == 1,
+                   f"a path that is not UTF-8 ({fmt}): left out, reported by the check")
         expect(run("policy", "ima", "generate", built, "--format", "yaml").returncode == 2,
                "an unknown --format: usage error")
 
