@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
+
 #include "attestd-commands.h"
 #include "attestd.h"
 #include "config.h"
@@ -20,5 +22,9 @@ static const struct cli_program program = {
 
 int main(int argc, char **argv)
 {
+    /* Line-buffered even into a pipe: `attestd watch` runs for days and its
+     * messages must reach the journal as they happen, not at exit. */
+    if (setvbuf(stdout, NULL, _IOLBF, 0) != 0 || setvbuf(stderr, NULL, _IOLBF, 0) != 0)
+        return ATTEST_EXIT_FAILED;
     return cli_dispatch(&program, argc, argv);
 }

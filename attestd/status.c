@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <grp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent.h"
+#include "config.h"
 #include "common/cleanup.h"
 #include "common/file-io.h"
 #include "status.h"
@@ -33,6 +36,24 @@ int status_write(const char *run_dir, json_t *status)
     return file_write_atomic(path, text, len + 1, 0644);
 }
 
+/*
+ * The group that may read verdict.jwt (ATTEST_VERDICT_GROUP, made by the
+ * package): (gid_t)-1 when this system has no such group, and the token stays
+ * readable by root only.
+ */
+static gid_t verdict_gid(const char *path)
+{
+    char buf[4096];
+    struct group gr, *found = NULL;
+    int r = getgrnam_r(ATTEST_VERDICT_GROUP, &gr, buf, sizeof(buf), &found);
+    if (r != 0 || !found) {
+        fprintf(stderr, "attestd: no group %s: %s is readable by root only\n", ATTEST_VERDICT_GROUP,
+                path);
+        return (gid_t)-1;
+    }
+    return found->gr_gid;
+}
+
 int status_write_verdict(const char *run_dir, const char *token)
 {
     int r = ensure_dir(run_dir);
@@ -41,7 +62,8 @@ int status_write_verdict(const char *run_dir, const char *token)
     _cleanup_free_ char *path = agent_path(run_dir, AGENT_VERDICT);
     if (!path)
         return -ENOMEM;
-    return file_write_atomic(path, token, strlen(token), 0640);
+    return file_write_atomic_group(path, token, strlen(token), 0640, verdict_gid(path),
+                                   FILE_WRITE_DURABLE);
 }
 
 int status_remove_verdict(const char *run_dir)

@@ -7,7 +7,8 @@
  * The run directory's result files, each replaced atomically
  * (file_write_atomic: a reader sees the old or the new file, never a part):
  *   verdict.jwt  the last verified verdict token (what the gated service can
- *                present), mode 0640;
+ *                present), mode 0640, group ATTEST_VERDICT_GROUP
+ *                (attest-verdict) when the system has it;
  *   status       JSON: {"result": "pass"|"fail"|"unreachable"|"error",
  *                "exit_code": N, "time": T, "message": "...",
  *                "verdict_status": "affirming"|"contraindicated",

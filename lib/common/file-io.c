@@ -78,7 +78,7 @@ static int fsync_parent(const char *path)
     return fsync(dfd) < 0 ? -errno : 0;
 }
 
-int file_write_atomic_flags(const char *path, const void *buf, size_t len, mode_t mode,
+int file_write_atomic_group(const char *path, const void *buf, size_t len, mode_t mode, gid_t gid,
                             unsigned flags)
 {
     bool durable = flags & FILE_WRITE_DURABLE;
@@ -90,7 +90,11 @@ int file_write_atomic_flags(const char *path, const void *buf, size_t len, mode_
     if (fd < 0)
         return -errno;
 
-    int r = fchmod(fd, mode) < 0 ? -errno : 0;
+    /* group first, then mode: the temp file never has the final mode with
+     * the writer's group (mkostemp made it 0600) */
+    int r = gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) < 0 ? -errno : 0;
+    if (r == 0 && fchmod(fd, mode) < 0)
+        r = -errno;
     if (r == 0)
         r = write_all(fd, buf, len);
     if (r == 0 && durable && fsync(fd) < 0)
@@ -104,6 +108,12 @@ int file_write_atomic_flags(const char *path, const void *buf, size_t len, mode_
         return r;
     }
     return durable ? fsync_parent(path) : 0;
+}
+
+int file_write_atomic_flags(const char *path, const void *buf, size_t len, mode_t mode,
+                            unsigned flags)
+{
+    return file_write_atomic_group(path, buf, len, mode, (gid_t)-1, flags);
 }
 
 int file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode)

@@ -33,3 +33,13 @@ enum file_write_flags {
  */
 int file_write_atomic_flags(const char *path, const void *buf, size_t len, mode_t mode,
                             unsigned flags);
+
+/*
+ * file_write_atomic_flags() that also gives the file to group gid before its
+ * content is written ((gid_t)-1: the writer's group). The file is never
+ * visible under its name with another group or mode. Changing the group needs
+ * CAP_CHOWN or membership of gid (a unit's SupplementaryGroups=): -EPERM
+ * otherwise, and nothing is replaced.
+ */
+int file_write_atomic_group(const char *path, const void *buf, size_t len, mode_t mode, gid_t gid,
+                            unsigned flags);

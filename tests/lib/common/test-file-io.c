@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -109,11 +111,63 @@ static void test_atomic_not_durable(void **state)
     rmdir(dir);
 }
 
+static gid_t group_of(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_gid;
+}
+
+/* The group is set with the mode, before the file appears under its name. */
+static void test_atomic_group(void **state)
+{
+    char dir[] = "/tmp/attest-fileio.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    _cleanup_free_ char *path = NULL;
+    assert_true(asprintf(&path, "%s/verdict.jwt", dir) > 0);
+
+    /* root may give any group; anyone else a group it is a member of */
+    gid_t groups[64];
+    int n = getgroups(64, groups);
+    assert_true(n >= 0);
+    gid_t want = geteuid() == 0 ? 4242 : (n > 0 ? groups[n - 1] : getegid());
+    assert_int_equal(file_write_atomic_group(path, "tok", 3, 0640, want, 0), 0);
+    assert_file_is(path, "tok", 0640);
+    assert_int_equal(group_of(path), want);
+    /* (gid_t)-1: the writer's group, as file_write_atomic_flags */
+    assert_int_equal(file_write_atomic_group(path, "t2", 2, 0640, (gid_t)-1, FILE_WRITE_DURABLE),
+                     0);
+    assert_file_is(path, "t2", 0640);
+    assert_int_equal(group_of(path), getegid());
+    assert_int_equal(count_entries(dir), 1);
+
+    if (geteuid() == 0) {
+        /* a writer outside the group is refused and replaces nothing */
+        assert_int_equal(chmod(dir, 0777), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+                _exit(2);
+            _exit(file_write_atomic_group(path, "evil", 4, 0640, 4242, 0) == -EPERM ? 0 : 1);
+        }
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+        assert_file_is(path, "t2", 0640);
+        assert_int_equal(count_entries(dir), 1);
+    }
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_atomic_write_and_read),
         cmocka_unit_test(test_atomic_not_durable),
+        cmocka_unit_test(test_atomic_group),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
