@@ -15,6 +15,7 @@ import copy
 import hashlib
 import json
 import os
+import select
 import secrets
 import shutil
 import signal
@@ -574,6 +575,7 @@ class FakeSystemd:
         self.notes = []
         threading.Thread(target=self._listen, daemon=True).start()
         self.watch = None
+        self.early = b""
         return self
 
     def _listen(self):
@@ -590,6 +592,22 @@ class FakeSystemd:
                                        "--user", "--unit", "gate.service"], env=env,
                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         return self.watch
+
+    def read_line(self, prefix, timeout):
+        """The first line of watch's output starting with prefix, read while it runs: a
+        block-buffered stdout would hold it until exit (the journal would get it days
+        late)."""
+        fd = self.watch.stdout.fileno()
+        deadline = time.time() + timeout
+        while not any(l.startswith(prefix.encode()) for l in self.early.split(b"\n")[:-1]):
+            left = deadline - time.time()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return ""
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                return ""
+            self.early += chunk
+        return next(l for l in self.early.decode().split("\n") if l.startswith(prefix))
 
     def wait_note(self, what, timeout):
         deadline = time.time() + timeout
@@ -614,7 +632,7 @@ class FakeSystemd:
             if self.watch.poll() is None:
                 self.watch.kill()
                 self.watch.wait()
-            out = self.watch.stdout.read().decode()
+            out = (self.early + self.watch.stdout.read()).decode()
             print("".join("  watch| " + l + "\n" for l in out.splitlines()), end="")
         for p in (self.manager, self.bus):
             p.terminate()
@@ -633,6 +651,9 @@ def scenario_revoked(tmp):
     with FakeSystemd(tmp) as sd:
         watch = sd.start_watch(a)
         check(sd.wait_note("READY=1", 30), "watch: READY=1 after the first pass")
+        line = sd.read_line("attestation passed", 10)
+        check(line.startswith("attestation passed") and watch.poll() is None,
+              f"watch's first pass is on its output while it still runs ({line!r})")
         time.sleep(2.5)
         check(sd.wait_note("WATCHDOG=1", 1), "watch: watchdog pings")
         check(watch.poll() is None and not sd.stopped(),
