@@ -200,11 +200,13 @@ lab_missing_parts() {  # prints one line per missing part of the chain ($1: imag
 }
 
 # ---------------------------------------------------------------- the fixture
-# Everything the scenarios share, built once per content: a change to any installed
-# file of the build, to the lab or to the kernel builds it again.
+# Everything the scenarios share, built once per content: a change to the agent
+# package, to any installed file of the build (the host side: enrollment, verifier,
+# attestctl), to the lab or to the kernel builds it again.
 lab_fixture_key() {
     {
         echo "kernel $KVER"
+        sha256sum "$LAB_DEBS"/tpm-attest-agent_*.deb
         meson introspect "$BLD" --installed 2>/dev/null | python3 -c '
 import json, sys
 for src in sorted(json.load(sys.stdin)):
@@ -256,6 +258,8 @@ lab_fixture() {
     mkdir -p "$LAB"
     lab_kernel
     lab_accel
+    # The guest gets the agent as a runner does: its Debian package (built once per source).
+    LAB_DEBS=$("$LIB/package-debs" "$SRC" "$BLD") || lab_die "building the packages failed"
     (
         flock 8
         local key
@@ -272,10 +276,15 @@ lab_fixture() {
     ) 8> "$LAB/.fixture.lock" || exit 1
 }
 
-# The build's compiled-in paths (config.h): the image follows the build's prefix, so
-# the AK blobs go where attestd and the dracut module look for them.
+# The packaged agent's paths (prefix /usr, debian/rules), where the guest's attestd
+# and dracut module look: the AK blobs and the configuration go there.
 lab_build_path() {  # $1 = ATTEST_SYSCONFDIR | ATTEST_STATEDIR | ATTEST_RUNDIR
-    sed -n "s/^#define $1 \"\(.*\)\"$/\1/p" "$BLD/config.h"
+    case $1 in
+        ATTEST_SYSCONFDIR) echo /etc/attest ;;
+        ATTEST_STATEDIR) echo /var/lib/attest ;;
+        ATTEST_RUNDIR) echo /run/attest ;;
+        *) lab_die "lab_build_path: unknown $1" ;;
+    esac
 }
 
 lab_fixture_build() {
@@ -323,7 +332,7 @@ CONF
         lab_verifier_stop
     fi
 
-    # 2. The image: debootstrap base + the project (meson install) + the lab's files.
+    # 2. The image: debootstrap base + the agent package (apt-get install) + the lab's files.
     t0=$(date +%s.%N)
     lab_guest_config "$extra$confdir/attest.conf" "$confdir"
     units=(attest-lab-report.service attest-lab-early.service attest-lab-late.service
@@ -335,7 +344,8 @@ CONF
     fi
     local args=(--extra "$SRC/tests/boot/image" --extra "$extra") u
     for u in "${units[@]}"; do args+=(--enable "$u"); done
-    "$LIB/boot-rootfs" image "$LAB" "$BLD" "$FIX/root.ext4" "${args[@]}" > /dev/null
+    "$LIB/boot-rootfs" image "$LAB" "$LAB_DEBS" "$FIX/root.ext4" "${args[@]}" > /dev/null ||
+        lab_die "the image build failed"
     [ -d "$FIX/root.ext4.tree/usr/lib/dracut/modules.d/90attest" ] && initrd_mods=(--add attest)
     # 90attest looks for its sources on the host's paths (it ignores dracut's
     # --sysroot); its test hooks point it at the guest's tree instead.
