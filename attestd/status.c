@@ -47,8 +47,8 @@ static gid_t verdict_gid(const char *path)
     struct group gr, *found = NULL;
     int r = getgrnam_r(ATTEST_VERDICT_GROUP, &gr, buf, sizeof(buf), &found);
     if (r != 0 || !found) {
-        fprintf(stderr, "attestd: no group %s: %s is readable by root only\n", ATTEST_VERDICT_GROUP,
-                path);
+        fprintf(stderr, "attestd: %s %s: %s is readable by root only\n",
+                r != 0 ? "cannot look up the group" : "no group", ATTEST_VERDICT_GROUP, path);
         return (gid_t)-1;
     }
     return found->gr_gid;
