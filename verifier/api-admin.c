@@ -6,18 +6,34 @@
 #include "api/json-check.h"
 #include "common/base64.h"
 #include "common/cleanup.h"
-#include "common/pcr-selection.h"
-#include "common/tpm-alg.h"
-#include "policy/policy-boot.h"
-#include "policy/policy-ima.h"
 #include "requests.h"
 #include "verifier.h"
 
 #define SHOW_ATTESTATIONS 20
 
-static bool authorized(struct verifier *v, const struct http_request *req, struct http_reply *rep)
+bool admin_authorized(struct verifier *v, const struct http_request *req, struct http_reply *rep)
 {
     return request_authorized(v, req, rep, v->admin_token, "admin");
+}
+
+static bool authorized(struct verifier *v, const struct http_request *req, struct http_reply *rep)
+{
+    return admin_authorized(v, req, rep);
+}
+
+void admin_audit(struct verifier *v, const char *action, const char *target, const char *reason,
+                 const char *detail)
+{
+    const struct audit_entry e = {.at = verifier_now(),
+                                  .actor = v->admin_identity,
+                                  .action = action,
+                                  .target = target,
+                                  .reason = reason ? reason : "",
+                                  .detail = detail ? detail : ""};
+    int r = v->storage->ops->add_audit(v->storage, &e);
+    if (r < 0)
+        vlog_msg(&v->log, LOG_ERR, "audit row of %s %s not written: %s", action, target,
+                 strerror(-r));
 }
 
 static json_t *machine_json(const struct machine *m)
@@ -57,8 +73,10 @@ void api_admin_machines(void *userdata, const struct http_request *req, struct h
 static int add_attestation(const struct attestation_record *a, void *userdata)
 {
     json_t *checks = json_loads(a->failed_checks ? a->failed_checks : "[]", 0, NULL);
-    json_t *j = json_pack("{s:I, s:s, s:s, s:o}", "at", (json_int_t)a->at, "status", a->status,
-                          "ak_name", a->ak_name, "failed_checks", checks ? checks : json_array());
+    json_t *j = json_pack("{s:I, s:s, s:s, s:o, s:{s:s, s:s}}", "at", (json_int_t)a->at, "status",
+                          a->status, "ak_name", a->ak_name, "failed_checks",
+                          checks ? checks : json_array(), "policies", "boot", a->boot_policy,
+                          "ima", a->ima_policy_ref);
     return j && json_array_append_new(userdata, j) == 0 ? 0 : -ENOMEM;
 }
 
@@ -133,6 +151,10 @@ void api_admin_machine_action(void *userdata, const struct http_request *req,
         return;
     const char *id = req->params[0], *action = req->params[1];
     int r;
+    if (strcmp(action, "capture") == 0) {
+        api_admin_capture(v, req, rep);
+        return;
+    }
     if (strcmp(action, "approve") == 0)
         r = v->storage->ops->set_machine_status(v->storage, id, "enrolled");
     else if (strcmp(action, "revoke") == 0)
@@ -157,50 +179,10 @@ void api_admin_machine_action(void *userdata, const struct http_request *req,
     }
     const struct log_field f[] = {{"MACHINE_ID", id}, {"ACTION", action}};
     vlog_fields(&v->log, LOG_NOTICE, f, 2, "operator: %s machine", action);
+    char what[32];
+    snprintf(what, sizeof(what), "machine-%s", action);
+    admin_audit(v, what, id, "", "");
     http_reply_json(rep, 200, json_pack("{s:s, s:s}", "machine_id", id, "done", action));
-}
-
-/* The lowest PCR of mask that sel lacks in bank (any bank when bank is 0); -1 for none. */
-static int unquoted_pcr(const TPML_PCR_SELECTION *sel, TPM2_ALG_ID bank, uint32_t mask)
-{
-    uint32_t quoted = bank ? pcrsel_bank_mask(sel, bank) : pcrsel_mask(sel);
-    uint32_t missing = mask & ~quoted;
-    return missing ? __builtin_ctz(missing) : -1;
-}
-
-/*
- * A policy is stored only when the engine reads it and every PCR it names is
- * quoted: a rule on a PCR outside the selection would be judged from log
- * content no quote binds (the evaluation fails it too, for policies stored
- * before). 400 naming the member or the PCR otherwise.
- */
-static bool policy_acceptable(struct verifier *v, const struct policy_request *p,
-                              struct http_reply *rep)
-{
-    _cleanup_free_ char *err = NULL;
-    _cleanup_(policy_boot_freep) struct policy_boot *pb = NULL;
-    _cleanup_(policy_ima_freep) struct policy_ima *pi = NULL;
-    bool boot = strcmp(p->kind, "boot") == 0;
-    int r = boot ? policy_boot_parse(p->policy, strlen(p->policy), &pb, &err)
-                 : policy_ima_parse(p->policy, strlen(p->policy), &pi, &err);
-    if (r == -ENOMEM) {
-        http_reply_error(rep, 500, NULL, "out of memory");
-        return false;
-    }
-    if (r < 0) {
-        http_reply_error(rep, 400, "policy", "invalid %s policy: %s", p->kind, err ? err : "?");
-        return false;
-    }
-    TPM2_ALG_ID bank = boot ? policy_boot_bank(pb) : 0;
-    int pcr = unquoted_pcr(&v->pcr_selection, bank,
-                           boot ? policy_boot_pcrs(pb) : policy_ima_pcrs(pi));
-    if (pcr < 0)
-        return true;
-    http_reply_error(rep, 400, "policy",
-                     "the policy reads PCR %d%s%s, not in the verifier's pcr_selection %s", pcr,
-                     boot ? " of bank " : "", boot ? tpm_alg_hash_name(bank) : "",
-                     v->pcr_selection_text);
-    return false;
 }
 
 void api_admin_policy(void *userdata, const struct http_request *req, struct http_reply *rep)
@@ -215,20 +197,12 @@ void api_admin_policy(void *userdata, const struct http_request *req, struct htt
         reply_request_error(rep, r, &e);
         return;
     }
-    if (!policy_acceptable(v, &p, rep)) {
-        policy_request_done(&p);
-        return;
-    }
-    r = v->storage->ops->set_policy(v->storage, p.scope, p.name, p.kind, p.policy);
-    if (r < 0) {
-        policy_request_done(&p);
-        reply_storage_error(v, rep, r, "store a policy");
-        return;
-    }
-    const struct log_field f[] = {{"SCOPE", p.scope}, {"NAME", p.name}, {"KIND", p.kind}};
-    vlog_fields(&v->log, LOG_NOTICE, f, 3, "operator: policy set");
-    http_reply_json(rep, 200,
-                    json_pack("{s:s, s:s, s:s}", "scope", p.scope, "name", p.name, "kind", p.kind));
+    int64_t version = 0;
+    r = policy_commit(v, p.scope, p.name, p.kind, p.policy, "set", p.reason, -1, rep, &version);
+    if (r == 0)
+        http_reply_json(rep, 200,
+                        json_pack("{s:s, s:s, s:s, s:I}", "scope", p.scope, "name", p.name, "kind",
+                                  p.kind, "version", (json_int_t)version));
     policy_request_done(&p);
 }
 
@@ -246,7 +220,8 @@ static json_t *evidence_json(const struct evidence *e)
     json_t *pcrs = json_loads(e->pcrs, 0, NULL);
     if (!pcrs)
         return NULL;
-    return json_pack("{s:I, s:o*, s:o*, s:o, s:o*, s:o*, s:I}", "at", (json_int_t)e->at, "quote",
+    return json_pack("{s:I, s:b, s:o*, s:o*, s:o, s:o*, s:o*, s:I}", "at", (json_int_t)e->at,
+                     "passed", e->passed, "quote",
                      b64_or_null(e->quote, e->quote_len), "signature",
                      b64_or_null(e->signature, e->signature_len), "pcrs", pcrs, "event_log",
                      b64_or_null(e->event_log, e->event_log_len), "ima_log",
@@ -254,7 +229,7 @@ static json_t *evidence_json(const struct evidence *e)
                      (json_int_t)e->ima_from);
 }
 
-/* GET /v1/admin/machines/{id}/evidence: what the last failing attestation sent. */
+/* GET /v1/admin/machines/{id}/evidence: what the last recorded attestation sent. */
 void api_admin_evidence(void *userdata, const struct http_request *req, struct http_reply *rep)
 {
     struct verifier *v = userdata;
@@ -263,7 +238,7 @@ void api_admin_evidence(void *userdata, const struct http_request *req, struct h
     struct evidence e;
     int r = v->storage->ops->get_evidence(v->storage, req->params[0], &e);
     if (r == -ENOENT) {
-        http_reply_error(rep, 404, "machine_id", "no failing attestation recorded");
+        http_reply_error(rep, 404, "machine_id", "no attestation recorded");
         return;
     }
     if (r < 0) {

@@ -13,6 +13,7 @@
 #include <tss2/tss2_tpm2_types.h>
 
 #include "common/pcr-values.h"
+#include "storage.h"
 
 /* What the checks of one attestation found. */
 struct attest_result {
@@ -33,6 +34,9 @@ struct attest_result {
     int64_t ima_count;       /* IMA entries verified in this boot cycle after this attestation */
     char *ima_state;         /* replay state to store when the verdict passes (JSON), or NULL */
     char ima_policy[65];     /* digest of the IMA policy the verified entries were judged under */
+    /* the policy versions judged under ("scope/name@N"; "" for none) */
+    char boot_policy_ref[ST_POLICY_REF_MAX];
+    char ima_policy_ref[ST_POLICY_REF_MAX];
 };
 
 void attest_fail(struct attest_result *res, const char *check, const char *fmt, ...)

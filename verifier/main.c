@@ -233,6 +233,9 @@ static int run(struct verifier_config *cfg, const struct args *a)
                  r == -EPERM ? " (the file must be mode 0600)" : "");
         goto out;
     }
+    r = admin_token_identity(v.admin_token, v.admin_identity);
+    if (r < 0)
+        goto out;
     if (cfg->metrics_token) {
         r = admin_token_load_or_create(cfg->metrics_token, v.metrics_token);
         if (r < 0) {
@@ -268,6 +271,7 @@ static int run(struct verifier_config *cfg, const struct args *a)
         .readers = cfg->workers,
         .batch_max = cfg->batch_max,
         .max_pending = cfg->max_pending,
+        .evidence_per_machine = cfg->evidence_per_machine,
     };
     r = storage_sqlite_open(&so, &v.storage);
     if (r < 0) {

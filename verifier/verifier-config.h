@@ -42,6 +42,7 @@ struct verifier_config {
     unsigned per_address_connections; /* connections per client address; 0: no limit */
     unsigned batch_max;       /* writes per group commit */
     unsigned max_pending;     /* unexpired enrollment challenges per EK */
+    unsigned evidence_per_machine; /* attestations whose evidence is kept per machine */
     int64_t nonce_ttl;        /* seconds */
     int64_t enrollment_ttl;
     int64_t verdict_ttl;

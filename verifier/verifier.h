@@ -22,6 +22,7 @@ struct verifier {
     struct signing_key *key;
     struct ek_trust ek_trust;
     char admin_token[ADMIN_TOKEN_LEN + 1];
+    char admin_identity[ADMIN_IDENTITY_LEN + 1]; /* the author of policy versions, audit rows */
     bool metrics_token_set; /* /metrics requires metrics_token */
     char metrics_token[ADMIN_TOKEN_LEN + 1];
     struct nonce_key nonce_key; /* MACs the stateless nonces and challenges */
@@ -69,3 +70,26 @@ void api_admin_machine(void *v, const struct http_request *req, struct http_repl
 void api_admin_machine_action(void *v, const struct http_request *req, struct http_reply *rep);
 void api_admin_evidence(void *v, const struct http_request *req, struct http_reply *rep);
 void api_admin_policy(void *v, const struct http_request *req, struct http_reply *rep);
+void api_admin_capture(void *v, const struct http_request *req, struct http_reply *rep);
+void api_admin_diff(void *v, const struct http_request *req, struct http_reply *rep);
+void api_admin_approve(void *v, const struct http_request *req, struct http_reply *rep);
+void api_admin_policy_versions(void *v, const struct http_request *req, struct http_reply *rep);
+void api_admin_policy_version(void *v, const struct http_request *req, struct http_reply *rep);
+void api_admin_policy_rollback(void *v, const struct http_request *req, struct http_reply *rep);
+void api_admin_audit(void *v, const struct http_request *req, struct http_reply *rep);
+
+/* The admin API's shared steps (api-admin.c). */
+bool admin_authorized(struct verifier *v, const struct http_request *req, struct http_reply *rep);
+/* Write an audit row for an action that committed; logs (never hides) a failure to. */
+void admin_audit(struct verifier *v, const char *action, const char *target, const char *reason,
+                 const char *detail);
+
+/*
+ * Store a new version of a policy (api-policies.c): checked like a PUT (the
+ * engine reads it, every PCR it names is quoted), the diff from the current
+ * version recorded with it. base_version >= 0: compare-and-set (409 when
+ * another change came first). 0 with *ret_version, else negative after a reply.
+ */
+int policy_commit(struct verifier *v, const char *scope, const char *name, const char *kind,
+                  const char *body, const char *action, const char *reason, int64_t base_version,
+                  struct http_reply *rep, int64_t *ret_version);
