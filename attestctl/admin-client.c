@@ -43,7 +43,6 @@ void client_close(struct client *c)
     c->http = NULL;
 }
 
-
 /*
  * The HTTP client for c->server. The CA file is read first so that a missing
  * or unreadable one is reported as such rather than as a TLS failure.
@@ -157,15 +156,12 @@ int client_get_json(struct client *c, const char *path, json_t **ret)
     return 0;
 }
 
-
 int client_parse_common(int argc, char **argv, struct client *c, const struct option *extra,
                         const char **values, size_t n_extra)
 {
     struct option opts[16] = {
-        {"server", required_argument, NULL, 's'},
-        {"token", required_argument, NULL, 't'},
-        {"cacert", required_argument, NULL, 'c'},
-        {"json", no_argument, NULL, 'j'},
+        {"server", required_argument, NULL, 's'}, {"token", required_argument, NULL, 't'},
+        {"cacert", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
     };
     size_t n = 5;
@@ -189,4 +185,3 @@ int client_parse_common(int argc, char **argv, struct client *c, const struct op
     }
     return 0;
 }
-

@@ -40,7 +40,8 @@ static int cmd_list(struct client *c)
         {
             char t[32];
             printf("%-32s  %-20.20s  %-16s  %-10.10s  %-15s  %s\n", client_str(m, "machine_id"),
-                   client_str(m, "hostname"), client_str(m, "status"), client_str(m, "group"), client_str(m, "last_status"),
+                   client_str(m, "hostname"), client_str(m, "status"), client_str(m, "group"),
+                   client_str(m, "last_status"),
                    client_time_text(json_integer_value(json_object_get(m, "last_verdict_at")), t));
         }
     }
@@ -77,7 +78,8 @@ static int cmd_show(struct client *c, const char *id)
     json_array_foreach(json_object_get(reply, "attestations"), i, a)
     {
         _cleanup_free_ char *checks = json_dumps(json_object_get(a, "failed_checks"), 0);
-        printf("%-19s  %-15s  %s\n", client_time_text(json_integer_value(json_object_get(a, "at")), t),
+        printf("%-19s  %-15s  %s\n",
+               client_time_text(json_integer_value(json_object_get(a, "at")), t),
                client_str(a, "status"), checks ? checks : "");
     }
     json_decref(reply);

@@ -60,8 +60,7 @@ static void print_item(json_t *it)
     printf("  FAIL %s", client_str(it, "check"));
     if (json_is_integer(pcr))
         printf(" (PCR %lld, event %lld, %s)", (long long)json_integer_value(pcr),
-               (long long)json_integer_value(json_object_get(it, "event")),
-               client_str(it, "type"));
+               (long long)json_integer_value(json_object_get(it, "event")), client_str(it, "type"));
     printf(": %s\n", client_str(it, "reason"));
     const char *desc = json_string_value(json_object_get(it, "description"));
     printf("       found:   %s\n", desc ? desc : client_str(it, "subject"));
@@ -69,16 +68,17 @@ static void print_item(json_t *it)
     size_t i;
     json_t *a;
     if (json_is_array(allowed) && json_array_size(allowed) > 0) {
-        json_array_foreach(allowed, i, a) printf("       %s %s\n", i ? "        " : "allowed:",
-                                                 json_is_string(a) ? json_string_value(a) : "?");
+        json_array_foreach(allowed, i, a)
+            printf("       %s %s\n",
+                   i ? "        " : "allowed:", json_is_string(a) ? json_string_value(a) : "?");
     } else if (json_is_boolean(allowed)) {
         printf("       allowed: %s\n", json_is_true(allowed) ? "true" : "false");
     } else {
         printf("       allowed: (nothing listed)\n");
     }
     json_t *add = json_object_get(it, "add");
-    printf("       approve: %s\n", json_is_object(add) ? "adds the value found"
-                                                        : "cannot be approved by adding a value");
+    printf("       approve: %s\n",
+           json_is_object(add) ? "adds the value found" : "cannot be approved by adding a value");
 }
 
 /* The items of one kind; their number. */
@@ -253,8 +253,9 @@ static int cmd_approve(struct args *x, const char *machine_id)
         return ATTESTCTL_EXIT_OK;
     }
     char question[320];
-    snprintf(question, sizeof(question), "Add these %zu values to the %s policy of %s '%s' "
-                                         "(version %lld)?",
+    snprintf(question, sizeof(question),
+             "Add these %zu values to the %s policy of %s '%s' "
+             "(version %lld)?",
              n, x->kind, scope, name, base);
     if (!x->yes && !confirmed(question)) {
         fprintf(stderr, "attestctl: not approved\n");
@@ -422,8 +423,8 @@ int attestctl_audit(int argc, char **argv)
         return r > 0 ? ATTESTCTL_EXIT_OK : ATTESTCTL_EXIT_USAGE;
     }
     char path[128];
-    snprintf(path, sizeof(path), "/v1/admin/audit?since=%s&limit=%s",
-             x.since ? x.since : "0", x.limit ? x.limit : "100");
+    snprintf(path, sizeof(path), "/v1/admin/audit?since=%s&limit=%s", x.since ? x.since : "0",
+             x.limit ? x.limit : "100");
     r = client_connect(&x.c);
     if (r)
         return r;

@@ -11,29 +11,9 @@
 
 #define SHOW_ATTESTATIONS 20
 
-bool admin_authorized(struct verifier *v, const struct http_request *req, struct http_reply *rep)
-{
-    return request_authorized(v, req, rep, v->admin_token, "admin");
-}
-
 static bool authorized(struct verifier *v, const struct http_request *req, struct http_reply *rep)
 {
     return admin_authorized(v, req, rep);
-}
-
-void admin_audit(struct verifier *v, const char *action, const char *target, const char *reason,
-                 const char *detail)
-{
-    const struct audit_entry e = {.at = verifier_now(),
-                                  .actor = v->admin_identity,
-                                  .action = action,
-                                  .target = target,
-                                  .reason = reason ? reason : "",
-                                  .detail = detail ? detail : ""};
-    int r = v->storage->ops->add_audit(v->storage, &e);
-    if (r < 0)
-        vlog_msg(&v->log, LOG_ERR, "audit row of %s %s not written: %s", action, target,
-                 strerror(-r));
 }
 
 static json_t *machine_json(const struct machine *m)
@@ -73,10 +53,10 @@ void api_admin_machines(void *userdata, const struct http_request *req, struct h
 static int add_attestation(const struct attestation_record *a, void *userdata)
 {
     json_t *checks = json_loads(a->failed_checks ? a->failed_checks : "[]", 0, NULL);
-    json_t *j = json_pack("{s:I, s:s, s:s, s:o, s:{s:s, s:s}}", "at", (json_int_t)a->at, "status",
-                          a->status, "ak_name", a->ak_name, "failed_checks",
-                          checks ? checks : json_array(), "policies", "boot", a->boot_policy,
-                          "ima", a->ima_policy_ref);
+    json_t *j =
+        json_pack("{s:I, s:s, s:s, s:o, s:{s:s, s:s}}", "at", (json_int_t)a->at, "status",
+                  a->status, "ak_name", a->ak_name, "failed_checks", checks ? checks : json_array(),
+                  "policies", "boot", a->boot_policy, "ima", a->ima_policy_ref);
     return j && json_array_append_new(userdata, j) == 0 ? 0 : -ENOMEM;
 }
 
@@ -221,12 +201,10 @@ static json_t *evidence_json(const struct evidence *e)
     if (!pcrs)
         return NULL;
     return json_pack("{s:I, s:b, s:o*, s:o*, s:o, s:o*, s:o*, s:I}", "at", (json_int_t)e->at,
-                     "passed", e->passed, "quote",
-                     b64_or_null(e->quote, e->quote_len), "signature",
+                     "passed", e->passed, "quote", b64_or_null(e->quote, e->quote_len), "signature",
                      b64_or_null(e->signature, e->signature_len), "pcrs", pcrs, "event_log",
                      b64_or_null(e->event_log, e->event_log_len), "ima_log",
-                     b64_or_null(e->ima_log, e->ima_log_len), "ima_from",
-                     (json_int_t)e->ima_from);
+                     b64_or_null(e->ima_log, e->ima_log_len), "ima_from", (json_int_t)e->ima_from);
 }
 
 /* GET /v1/admin/machines/{id}/evidence: what the last recorded attestation sent. */

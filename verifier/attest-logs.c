@@ -88,8 +88,8 @@ static void no_policy(struct verifier *v, const struct machine *m, const char *k
     const char *check = boot ? "policy-boot" : "policy-ima";
     attest_skip(res, check);
     const struct log_field f[] = {{"MACHINE_ID", m->machine_id}, {"CHECK", check}};
-    vlog_fields(&v->log, LOG_WARNING, f, 2, "%s not judged: no policy and require_%s_policy = false",
-                check, kind);
+    vlog_fields(&v->log, LOG_WARNING, f, 2,
+                "%s not judged: no policy and require_%s_policy = false", check, kind);
 }
 
 /* SHA-256 (hex) of a policy's text; "" when there is none. */

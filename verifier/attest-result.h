@@ -17,10 +17,10 @@
 
 /* What the checks of one attestation found. */
 struct attest_result {
-    json_t *failed;     /* [{"check": name, "message": text}] in check order */
-    size_t n_failed;    /* attest_fail() calls: what decides the verdict */
-    bool detail_lost;   /* a failure's JSON detail could not be allocated */
-    json_t *skipped;    /* names of the checks the operator opted out of, in order */
+    json_t *failed;   /* [{"check": name, "message": text}] in check order */
+    size_t n_failed;  /* attest_fail() calls: what decides the verdict */
+    bool detail_lost; /* a failure's JSON detail could not be allocated */
+    json_t *skipped;  /* names of the checks the operator opted out of, in order */
     /*
      * The quote is the enrolled AK's answer to this exchange (signature,
      * magic, type and nonce hold): only then is the evidence the machine's,

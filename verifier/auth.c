@@ -2,8 +2,8 @@
 /* Bearer tokens of the admin API and of /metrics (when it has one). */
 #include "verifier.h"
 
-bool request_authorized(struct verifier *v, const struct http_request *req,
-                        struct http_reply *rep, const char *token, const char *what)
+bool request_authorized(struct verifier *v, const struct http_request *req, struct http_reply *rep,
+                        const char *token, const char *what)
 {
     if (!req->authorization) {
         http_reply_error(rep, 401, NULL, "bearer token required");
@@ -15,4 +15,9 @@ bool request_authorized(struct verifier *v, const struct http_request *req,
         return false;
     }
     return true;
+}
+
+bool admin_authorized(struct verifier *v, const struct http_request *req, struct http_reply *rep)
+{
+    return request_authorized(v, req, rep, v->admin_token, "admin");
 }

@@ -223,8 +223,7 @@ static const char *client_address(struct MHD_Connection *conn, char *buf, size_t
  * The headers of a routed request: the announced size is checked against the
  * route's limit and sets the body's deadline, but reserves nothing.
  */
-static void start_body(struct http_server *s, struct MHD_Connection *conn,
-                       struct request_state *st)
+static void start_body(struct http_server *s, struct MHD_Connection *conn, struct request_state *st)
 {
     st->expected = st->route->max_body;
     const char *cl =

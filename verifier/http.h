@@ -15,7 +15,7 @@
  * they never touch libmicrohttpd.
  */
 #define HTTP_MAX_PARAMS    4
-#define HTTP_HEADER_MEMORY (64 * 1024)  /* request line + headers + read buffer */
+#define HTTP_HEADER_MEMORY (64 * 1024) /* request line + headers + read buffer */
 
 struct http_request {
     const char *method;

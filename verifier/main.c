@@ -239,8 +239,8 @@ static int run(struct verifier_config *cfg, const struct args *a)
     if (cfg->metrics_token) {
         r = admin_token_load_or_create(cfg->metrics_token, v.metrics_token);
         if (r < 0) {
-            vlog_msg(&v.log, LOG_ERR, "metrics token '%s': %s%s", cfg->metrics_token,
-                     strerror(-r), r == -EPERM ? " (the file must be mode 0600)" : "");
+            vlog_msg(&v.log, LOG_ERR, "metrics token '%s': %s%s", cfg->metrics_token, strerror(-r),
+                     r == -EPERM ? " (the file must be mode 0600)" : "");
             goto out;
         }
         v.metrics_token_set = true;
@@ -249,7 +249,7 @@ static int run(struct verifier_config *cfg, const struct args *a)
     r = nonce_key_load_or_create(cfg->nonce_key, &v.nonce_key);
     if (r < 0) {
         vlog_msg(&v.log, LOG_ERR, "nonce key '%s': %s%s", cfg->nonce_key, strerror(-r),
-                 r == -EPERM ? " (the file must be mode 0600)"
+                 r == -EPERM     ? " (the file must be mode 0600)"
                  : r == -EBADMSG ? " (it must hold exactly 32 bytes)"
                                  : "");
         goto out;

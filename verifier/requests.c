@@ -271,8 +271,7 @@ static bool identifier_valid(const char *s)
     return true;
 }
 
-bool policy_target_valid(const char *scope, const char *name, const char *kind,
-                         struct req_error *e)
+bool policy_target_valid(const char *scope, const char *name, const char *kind, struct req_error *e)
 {
     if (strcmp(scope, "machine") != 0 && strcmp(scope, "group") != 0)
         return req_fail(e, "scope", "must be 'machine' or 'group'"), false;
@@ -362,8 +361,8 @@ int parse_capture_request(const char *body, size_t len, struct capture_request *
 int parse_approve_request(const char *body, size_t len, struct approve_request *ret,
                           struct req_error *e)
 {
-    static const char *const allowed[] = {"machine", "kind", "group", "reason", "base_version",
-                                          NULL};
+    static const char *const allowed[] = {"machine", "kind",         "group",
+                                          "reason",  "base_version", NULL};
     _cleanup_json_ json_t *o = NULL;
     const char *machine;
     *ret = (struct approve_request){0};

@@ -69,8 +69,8 @@ struct proof_request {
 struct policy_request { /* admin: PUT a policy */
     char scope[16];     /* "machine" or "group" */
     char name[128];
-    char kind[8]; /* "boot" or "ima" */
-    char *policy; /* compact JSON text of the policy document */
+    char kind[8];                    /* "boot" or "ima" */
+    char *policy;                    /* compact JSON text of the policy document */
     char reason[REQ_REASON_MAX + 1]; /* optional: why (policy versions, audit) */
 };
 
@@ -88,7 +88,7 @@ struct approve_request {
     char kind[8];
     char group[64];
     char reason[REQ_REASON_MAX + 1]; /* required */
-    int64_t base_version; /* the version the operator reviewed the diff against */
+    int64_t base_version;            /* the version the operator reviewed the diff against */
 };
 
 /* POST /v1/admin/policies/{scope}/{name}/{kind}/rollback */

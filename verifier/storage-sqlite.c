@@ -498,7 +498,7 @@ static int sqlite_take_enrollment(struct storage *s, const char *id, struct enro
 
 #define MACHINE_COLUMNS                                                                            \
     "machine_id, hostname, ak_name, ek_digest, ak_public, status, grp, enrolled_at, has_clock,"    \
-    " clock, reset_count, restart_count, ima_count, ima_state, last_status, last_verdict_at,"     \
+    " clock, reset_count, restart_count, ima_count, ima_state, last_status, last_verdict_at,"      \
     " ek_public, ima_policy"
 
 static int read_machine(sqlite3_stmt *st, struct machine *m)
@@ -808,7 +808,8 @@ static int sqlite_nonce_used(struct storage *s, const uint8_t nonce[ST_NONCE_LEN
  * admitted (same AK, same EK, enrolled): an operator's reset, revoke or a
  * re-enrollment that committed while this attestation was judged wins.
  */
-#define ADMITTED " WHERE machine_id = ?8 AND ak_name = ?9 AND ek_digest = ?10 AND status = 'enrolled'"
+#define ADMITTED                                                                                   \
+    " WHERE machine_id = ?8 AND ak_name = ?9 AND ek_digest = ?10 AND status = 'enrolled'"
 
 static int update_machine_state(struct conn *c, const struct attestation_record *a)
 {
@@ -1227,10 +1228,11 @@ static int sqlite_get_policy(struct storage *s, const struct machine *m, const c
     struct conn *c = reader_get(q);
     int r = -EIO;
     /* The machine's own policy wins over its group's. */
-    sqlite3_stmt *st = stmt(c, "SELECT policy, scope, name, version FROM policies WHERE kind = ?1 AND"
-                               " ((scope = 'machine' AND name = ?2) OR"
-                               " (scope = 'group' AND name = ?3))"
-                               " ORDER BY scope = 'machine' DESC LIMIT 1");
+    sqlite3_stmt *st =
+        stmt(c, "SELECT policy, scope, name, version FROM policies WHERE kind = ?1 AND"
+                " ((scope = 'machine' AND name = ?2) OR"
+                " (scope = 'group' AND name = ?3))"
+                " ORDER BY scope = 'machine' DESC LIMIT 1");
     if (st) {
         sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, m->machine_id, -1, SQLITE_STATIC);
@@ -1341,8 +1343,8 @@ int storage_sqlite_open(const struct storage_sqlite_options *o, struct storage *
     q->base.ops = &sqlite_ops;
     q->batch_max = o->batch_max ? o->batch_max : 512;
     q->max_pending = o->max_pending ? o->max_pending : 16;
-    q->evidence_per_machine = o->evidence_per_machine ? o->evidence_per_machine
-                                                      : ST_EVIDENCE_DEFAULT;
+    q->evidence_per_machine =
+        o->evidence_per_machine ? o->evidence_per_machine : ST_EVIDENCE_DEFAULT;
     if (q->evidence_per_machine > ST_EVIDENCE_MAX)
         q->evidence_per_machine = ST_EVIDENCE_MAX;
     pthread_mutex_init(&q->lock, NULL);

@@ -15,9 +15,9 @@
  * many pending enrollment challenges, -EALREADY a nonce or challenge already
  * consumed, -EIO the database failed (the API answers 503), -ENOMEM.
  */
-#define ST_NAME_MAX  (4 + 128 + 1) /* hex TPM name */
-#define ST_ID_MAX    65
-#define ST_NONCE_LEN 32
+#define ST_NAME_MAX          (4 + 128 + 1) /* hex TPM name */
+#define ST_ID_MAX            65
+#define ST_NONCE_LEN         32
 #define ST_NONCE_PRUNE_GRACE 300 /* seconds */
 /* Attestations whose evidence is kept per machine: [storage] evidence_per_machine. */
 #define ST_EVIDENCE_DEFAULT 4
@@ -37,7 +37,7 @@ struct machine {
     /* enroll_machine only: that older digest of the enrolling EK, so that a
      * machine of before version 5 is still recognised (never read back) */
     char ek_legacy[65];
-    char status[20];    /* "pending_approval", "enrolled", "revoked" */
+    char status[20]; /* "pending_approval", "enrolled", "revoked" */
     char group[64];
     uint8_t *ak_public;
     size_t ak_public_len;
@@ -217,8 +217,8 @@ struct storage_ops {
      * The machine's own policy, else its group's; -ENOENT when neither. Caller
      * frees. ret_ref (may be NULL): where it is set and its version.
      */
-    int (*get_policy)(struct storage *s, const struct machine *m, const char *kind,
-                      char **ret_json, struct policy_ref *ret_ref);
+    int (*get_policy)(struct storage *s, const struct machine *m, const char *kind, char **ret_json,
+                      struct policy_ref *ret_ref);
     /* One version of the policy of (scope, name, kind); version 0: the current one. */
     int (*get_policy_version)(struct storage *s, const char *scope, const char *name,
                               const char *kind, int64_t version, struct policy_version *ret);

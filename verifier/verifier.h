@@ -23,7 +23,7 @@ struct verifier {
     struct ek_trust ek_trust;
     char admin_token[ADMIN_TOKEN_LEN + 1];
     char admin_identity[ADMIN_IDENTITY_LEN + 1]; /* the author of policy versions, audit rows */
-    bool metrics_token_set; /* /metrics requires metrics_token */
+    bool metrics_token_set;                      /* /metrics requires metrics_token */
     char metrics_token[ADMIN_TOKEN_LEN + 1];
     struct nonce_key nonce_key; /* MACs the stateless nonces and challenges */
     struct metrics *metrics;
@@ -48,8 +48,8 @@ void reply_request_error(struct http_reply *rep, int r, const struct req_error *
  * compare); otherwise replies 401 (none) or 403 (wrong, logged) and returns
  * false. what names the API in the log line.
  */
-bool request_authorized(struct verifier *v, const struct http_request *req,
-                        struct http_reply *rep, const char *token, const char *what);
+bool request_authorized(struct verifier *v, const struct http_request *req, struct http_reply *rep,
+                        const char *token, const char *what);
 
 /* The route table (routes.c). */
 extern const struct http_route verifier_routes[];

@@ -57,14 +57,15 @@ TPM2_ALG_ID policy_boot_bank(const struct policy_boot *p)
 }
 
 /* The PCRs a rule reads besides its own keys (pcrs, event_digests, firmware_pcrs). */
-#define PCR_BIT(n)      (1u << (n))
-#define SEPARATOR_PCRS  0x000000FFu /* the "separators" rule: PCRs 0-7 */
+#define PCR_BIT(n)     (1u << (n))
+#define SEPARATOR_PCRS 0x000000FFu /* the "separators" rule: PCRs 0-7 */
 static const struct {
     const char *rule;
     uint32_t pcrs;
 } rule_pcrs[] = {
-    {"secure_boot", PCR_BIT(7)}, {"pk", PCR_BIT(7)},        {"kek", PCR_BIT(7)},
-    {"db", PCR_BIT(7)},          {"dbx", PCR_BIT(7)},       {"boot_apps", PCR_BIT(4)},
+    {"secure_boot", PCR_BIT(7)}, {"pk", PCR_BIT(7)},
+    {"kek", PCR_BIT(7)},         {"db", PCR_BIT(7)},
+    {"dbx", PCR_BIT(7)},         {"boot_apps", PCR_BIT(4)},
     {"cmdlines", PCR_BIT(8)},    {"separators", SEPARATOR_PCRS},
 };
 
@@ -598,8 +599,8 @@ int policy_boot_evaluate(const struct policy_boot *p, const struct eventlog *log
     const struct eval e = {p, log, replay, facts, quoted_pcrs, res};
     int k;
     if ((k = eval_pcrs(&e)) < 0 || (k = eval_firmware_pcrs(&e)) < 0 ||
-        (k = eval_secure_boot(&e)) < 0 ||
-        (k = eval_separators(&e)) < 0 || (k = eval_variable(&e, EVENTLOG_VAR_PK, "pk")) < 0 ||
+        (k = eval_secure_boot(&e)) < 0 || (k = eval_separators(&e)) < 0 ||
+        (k = eval_variable(&e, EVENTLOG_VAR_PK, "pk")) < 0 ||
         (k = eval_variable(&e, EVENTLOG_VAR_KEK, "kek")) < 0 ||
         (k = eval_variable(&e, EVENTLOG_VAR_DB, "db")) < 0 ||
         (k = eval_variable(&e, EVENTLOG_VAR_DBX, "dbx")) < 0 || (k = eval_apps(&e)) < 0 ||

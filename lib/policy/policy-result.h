@@ -9,7 +9,8 @@
 
 #define POLICY_MAX_VIOLATIONS 100
 
-/* Every PCR as "quoted": for an offline check with no quote, bounded only by what the log replays. */
+/* Every PCR as "quoted": for an offline check with no quote, bounded only by what the log replays.
+ */
 #define POLICY_ALL_PCRS 0x00FFFFFFu
 
 struct policy_violation {

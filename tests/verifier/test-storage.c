@@ -50,9 +50,16 @@ static int teardown(void **state)
 static int set_policy(struct storage *s, const char *scope, const char *name, const char *kind,
                       const char *body)
 {
-    const struct policy_change c = {.scope = scope, .name = name, .kind = kind, .body = body,
-                                    .action = "set", .author = "admin-test", .reason = "",
-                                    .diff = "{}", .at = 1, .base_version = -1};
+    const struct policy_change c = {.scope = scope,
+                                    .name = name,
+                                    .kind = kind,
+                                    .body = body,
+                                    .action = "set",
+                                    .author = "admin-test",
+                                    .reason = "",
+                                    .diff = "{}",
+                                    .at = 1,
+                                    .base_version = -1};
     return s->ops->set_policy(s, &c, NULL);
 }
 
@@ -190,7 +197,10 @@ static void test_pending_cap(void **state)
         assert_int_equal(f->s->ops->consume_nonce(f->s, nonce, far), 0);
     }
     static uint8_t pub[] = {1};
-    struct enrollment en = {.ak_public = pub, .ak_public_len = 1, .ek_public = pub, .ek_public_len = 1,
+    struct enrollment en = {.ak_public = pub,
+                            .ak_public_len = 1,
+                            .ek_public = pub,
+                            .ek_public_len = 1,
                             .expires_at = far};
     snprintf(en.ek_digest, sizeof(en.ek_digest), "ek");
     for (int i = 0; i < 3; i++) {
@@ -368,8 +378,13 @@ static void test_evidence(void **state)
     struct evidence e;
     assert_int_equal(ops->get_evidence(f->s, M1, &e), -ENOENT);
     uint8_t quote[] = {1, 2}, sig[] = {3}, log[] = {4, 5, 6};
-    struct evidence sent = {.quote = quote, .quote_len = 2, .signature = sig, .signature_len = 1,
-                            .event_log = log, .event_log_len = 3, .ima_from = 7,
+    struct evidence sent = {.quote = quote,
+                            .quote_len = 2,
+                            .signature = sig,
+                            .signature_len = 1,
+                            .event_log = log,
+                            .event_log_len = 3,
+                            .ima_from = 7,
                             .pcrs = (char *)"{\"0x000b\":{}}"};
     struct attestation_record a = passing(M1, "ek1", "ak1");
     a.pass = false;
@@ -464,8 +479,8 @@ static void test_evidence_retention(void **state)
     struct machine m = machine(M1, "ek1", "ak1");
     assert_int_equal(f->s->ops->enroll_machine(f->s, &m), 0);
     uint8_t quote[] = {1}, sig[] = {2};
-    struct evidence sent = {.quote = quote, .quote_len = 1, .signature = sig, .signature_len = 1,
-                            .pcrs = (char *)"{}"};
+    struct evidence sent = {
+        .quote = quote, .quote_len = 1, .signature = sig, .signature_len = 1, .pcrs = (char *)"{}"};
     for (int i = 0; i < 5; i++) {
         struct attestation_record a = passing(M1, "ek1", "ak1");
         a.at = 100 + i;
@@ -474,8 +489,10 @@ static void test_evidence_retention(void **state)
     }
     storage_close(f->s);
     char cmd[256];
-    snprintf(cmd, sizeof(cmd), "test \"$(sqlite3 '%s' 'SELECT group_concat(at) FROM evidence')\""
-                               " = 103,104", f->path);
+    snprintf(cmd, sizeof(cmd),
+             "test \"$(sqlite3 '%s' 'SELECT group_concat(at) FROM evidence')\""
+             " = 103,104",
+             f->path);
     assert_int_equal(system(cmd), 0);
     o.evidence_per_machine = 0; /* the default */
     assert_int_equal(storage_sqlite_open(&o, &f->s), 0);
@@ -499,9 +516,15 @@ static void test_policy_versions(void **state)
 {
     struct fixture *f = *state;
     const struct storage_ops *ops = f->s->ops;
-    struct policy_change c = {.scope = "group", .name = "rack", .kind = "boot",
-                              .body = "{\"secure_boot\":true}", .action = "capture",
-                              .author = "admin-x", .reason = "first", .diff = "{}", .at = 10,
+    struct policy_change c = {.scope = "group",
+                              .name = "rack",
+                              .kind = "boot",
+                              .body = "{\"secure_boot\":true}",
+                              .action = "capture",
+                              .author = "admin-x",
+                              .reason = "first",
+                              .diff = "{}",
+                              .at = 10,
                               .base_version = 0};
     int64_t v = 0;
     assert_int_equal(ops->set_policy(f->s, &c, &v), 0);
@@ -524,8 +547,8 @@ static void test_policy_versions(void **state)
     policy_version_done(&pv);
     assert_int_equal(ops->get_policy_version(f->s, "group", "rack", "boot", 3, &pv), -ENOENT);
     int n = 0;
-    assert_int_equal(ops->list_policy_versions(f->s, "group", "rack", "boot", 10, count_version,
-                                               &n), 0);
+    assert_int_equal(
+        ops->list_policy_versions(f->s, "group", "rack", "boot", 10, count_version, &n), 0);
     assert_int_equal(n, 2);
     /* The current policy is the latest version, named with it. */
     struct machine m = machine(M1, "ek1", "ak1");
