@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Bearer tokens of the admin API and of /metrics (when it has one). */
+#include <string.h>
+
 #include "verifier.h"
 
 bool request_authorized(struct verifier *v, const struct http_request *req, struct http_reply *rep,
@@ -19,5 +21,13 @@ bool request_authorized(struct verifier *v, const struct http_request *req, stru
 
 bool admin_authorized(struct verifier *v, const struct http_request *req, struct http_reply *rep)
 {
-    return request_authorized(v, req, rep, v->admin_token, "admin");
+    if (!v->readonly_token_set || !req->authorization ||
+        !admin_token_check(v->readonly_token, req->authorization))
+        return request_authorized(v, req, rep, v->admin_token, "admin");
+    if (strcmp(req->method, "GET") == 0)
+        return true;
+    vlog_msg(&v->log, LOG_WARNING, "admin %s %s with the read-only token refused", req->method,
+             req->path);
+    http_reply_error(rep, 403, NULL, "this token may only read (GET): use the admin token");
+    return false;
 }

@@ -102,6 +102,7 @@ static const struct string_key string_keys[] = {
     {"enrollment", "ek_allowlist", offsetof(struct verifier_config, ek_allowlist)},
     {"attestation", "pcr_selection", offsetof(struct verifier_config, pcr_selection)},
     {"server", "metrics_token", offsetof(struct verifier_config, metrics_token)},
+    {"keys", "admin_readonly_token", offsetof(struct verifier_config, admin_readonly_token)},
 };
 
 int config_set(struct verifier_config *c, const char *section, const char *key, const char *value)

@@ -56,6 +56,8 @@ struct verifier_config {
     bool require_boot_policy;
     bool require_ima_policy;
     char *metrics_token; /* file holding a bearer token /metrics requires; NULL: open */
+    /* file holding a second admin token that may only read (GET); NULL: none */
+    char *admin_readonly_token;
 };
 
 /* Fill defaults (paths under state_dir are resolved by config_finish()). */

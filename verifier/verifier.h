@@ -23,7 +23,9 @@ struct verifier {
     struct ek_trust ek_trust;
     char admin_token[ADMIN_TOKEN_LEN + 1];
     char admin_identity[ADMIN_IDENTITY_LEN + 1]; /* the author of policy versions, audit rows */
-    bool metrics_token_set;                      /* /metrics requires metrics_token */
+    bool readonly_token_set; /* readonly_token may read the admin API (GET only) */
+    char readonly_token[ADMIN_TOKEN_LEN + 1];
+    bool metrics_token_set; /* /metrics requires metrics_token */
     char metrics_token[ADMIN_TOKEN_LEN + 1];
     struct nonce_key nonce_key; /* MACs the stateless nonces and challenges */
     struct metrics *metrics;
@@ -78,7 +80,11 @@ void api_admin_policy_version(void *v, const struct http_request *req, struct ht
 void api_admin_policy_rollback(void *v, const struct http_request *req, struct http_reply *rep);
 void api_admin_audit(void *v, const struct http_request *req, struct http_reply *rep);
 
-/* The admin API's shared steps (api-admin.c). */
+/*
+ * The admin API's bearer token (auth.c): the admin token for every request;
+ * the read-only token ([keys] admin_readonly_token) for GET only, a write
+ * with it is 403 (logged). Replies 401/403 and returns false otherwise.
+ */
 bool admin_authorized(struct verifier *v, const struct http_request *req, struct http_reply *rep);
 /* Write an audit row for an action that committed; logs (never hides) a failure to. */
 void admin_audit(struct verifier *v, const char *action, const char *target, const char *reason,

@@ -18,6 +18,8 @@ is extended into the chip as it is built.
 - IMA: capture of a whole list with the default excludes; then it passes.
 - bad input: unknown machine (404), no evidence yet (409), a capture that
   would be empty (422), a missing reason (400), an unknown version (404).
+- a read-only admin token (--admin-readonly-token) reads and is refused
+  (403) on every write.
 
 Run as: swtpm-run --chip a -- lifecycle-test.py
 """
@@ -109,8 +111,9 @@ def main():
     tmp = tempfile.mkdtemp(prefix="verifier-lifecycle-")
     roots = ek_roots(tmp, os.environ["SWTPM_CA_DIR"])
     tpm = Tpm(os.environ["TPM2TOOLS_TCTI"], os.path.join(tmp, "a"))
+    reader = os.path.join(tmp, "reader-token")
     v = Verifier(tmp, "--ek-roots", roots, "--require-ima-policy", "false",
-                 require_policies=True)
+                 "--admin-readonly-token", reader, require_policies=True)
     try:
         mid = secrets.token_hex(16)
         status, r = enroll(v, tpm, mid, "runner-a")
@@ -125,6 +128,7 @@ def main():
         versions(v, tpm, mid, boot)
         ima(v, tpm, mid, boot)
         audit(v)
+        read_only(v, mid, reader)
     finally:
         v.stop()
     shutil.rmtree(tmp)
@@ -322,6 +326,34 @@ def audit(v):
     check(status == 400, f"a limit beyond the bound: 400 ({status})")
     status, a = v.admin("GET", "/audit?since=abc")
     check(status == 400, f"a since that is no number: 400 ({status})")
+
+
+def read_only(v, mid, reader):
+    """The read-only token reads everything and changes nothing."""
+    with open(reader) as f:
+        token = f.read().strip()
+    check(os.stat(reader).st_mode & 0o077 == 0, "the read-only token file is made 0600")
+    for path in [f"/v1/admin/machines/{mid}/diff", "/v1/admin/audit",
+                 "/v1/admin/policies/group/runners/boot/versions", f"/v1/admin/machines/{mid}"]:
+        status, _ = v.request("GET", path, token=token)
+        check(status == 200, f"read-only token reads {path} ({status})")
+    writes = [("POST", f"/v1/admin/machines/{mid}/capture", {"kind": "boot"}),
+              ("POST", "/v1/admin/policies/approve",
+               {"machine": mid, "kind": "boot", "group": "runners", "base_version": 5,
+                "reason": "x"}),
+              ("POST", "/v1/admin/policies/group/runners/boot/rollback",
+               {"version": 1, "reason": "x"}),
+              ("PUT", "/v1/admin/policies", {"scope": "group", "name": "runners",
+                                             "kind": "boot", "policy": {"secure_boot": False}}),
+              ("POST", f"/v1/admin/machines/{mid}/revoke", {})]
+    for method, path, body in writes:
+        status, r = v.request(method, path, body, token=token)
+        check(status == 403 and "only read" in str(r),
+              f"read-only token refused on {method} {path} ({status})")
+    status, h = v.admin("GET", "/policies/group/runners/boot/versions")
+    check(len(h.get("versions", [])) == 5, "nothing changed by the read-only token")
+    status, m = v.admin("GET", f"/machines/{mid}")
+    check(m.get("status") == "enrolled", "the machine was not revoked")
 
 
 if __name__ == "__main__":
