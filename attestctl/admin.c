@@ -72,15 +72,18 @@ static int cmd_show(struct client *c, const char *id)
            client_time_text(json_integer_value(json_object_get(reply, "enrolled_at")), t));
     printf("%-14s %lld\n", "ima_verified",
            (long long)json_integer_value(json_object_get(reply, "ima_verified")));
-    printf("\n%-19s  %-15s  %s\n", "AT (UTC)", "VERDICT", "FAILED CHECKS");
+    printf("\n%-19s  %-15s  %-24s  %-24s  %s\n", "AT (UTC)", "VERDICT", "BOOT POLICY", "IMA POLICY",
+           "FAILED CHECKS");
     size_t i;
     json_t *a;
     json_array_foreach(json_object_get(reply, "attestations"), i, a)
     {
         _cleanup_free_ char *checks = json_dumps(json_object_get(a, "failed_checks"), 0);
-        printf("%-19s  %-15s  %s\n",
+        json_t *pol = json_object_get(a, "policies");
+        printf("%-19s  %-15s  %-24s  %-24s  %s\n",
                client_time_text(json_integer_value(json_object_get(a, "at")), t),
-               client_str(a, "status"), checks ? checks : "");
+               client_str(a, "status"), client_str(pol, "boot"), client_str(pol, "ima"),
+               checks ? checks : "");
     }
     json_decref(reply);
     return ATTESTCTL_EXIT_OK;

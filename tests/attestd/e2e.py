@@ -443,6 +443,10 @@ def scenario_lifecycle(tmp):
                   "--reason", "new tool from the release", "--yes")
     check(rc == 0 and "version 2" in out, f"approve --yes: version 2 ({rc} {out})")
     check(a.run("attest") == 0, "after approve: pass")
+    rc, out = ctl("machines", "show", a.machine_id)
+    newest = out.split("FAILED CHECKS")[-1].strip().splitlines()[0] if rc == 0 else ""
+    check("affirming" in newest and newest.split()[4] == "group/runners@2",
+          f"machines show: the last verdict names the policy version ({rc} {out})")
     rc, out = ctl("policy", "history", "group", "runners", "--kind", "ima")
     check(rc == 0 and "new tool from the release" in out and "capture" in out,
           f"history shows the versions with their reasons ({rc} {out})")
