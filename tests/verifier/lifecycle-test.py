@@ -123,6 +123,7 @@ def main():
         bad_input_before(v, mid)
         boot = Boot(tpm)
         boot.debian()
+        unbound_evidence(v, tpm, mid, boot)
         capture(v, tpm, mid, boot)
         drift(v, tpm, mid, boot)
         versions(v, tpm, mid, boot)
@@ -156,6 +157,31 @@ def bad_input_before(v, mid):
     check(status == 403, f"capture with a wrong token: 403 ({status})")
     status, r = v.request("GET", "/v1/admin/audit")
     check(status == 401, f"audit without a token: 401 ({status})")
+
+
+def unbound_evidence(v, tpm, mid, boot):
+    """Evidence no quote binds is never captured from: PCR values the quote does not
+    cover (the quote is genuine, its digest does not match), a log that does not replay."""
+    body = attestation_body(v, tpm, event_log=b64(boot.log))
+    body["pcr_values"]["sha256"]["4"] = "00" * 32
+    status, r = v.post("/v1/attestations", body)
+    check(status == 200 and r.get("recorded") is True and r.get("status") == "contraindicated",
+          f"PCR values the quote does not bind: recorded, refused ({status} {names(r)})")
+    status, r = v.admin("POST", f"/machines/{mid}/capture", {"kind": "boot", "dry_run": True})
+    check(status == 409 and "quote was not accepted" in r.get("error", ""),
+          f"no capture from a quote that did not hold: 409 ({status} {r})")
+    status, r = v.admin("GET", f"/machines/{mid}/diff")
+    check(status == 409, f"nor a diff ({status})")
+    forged = boot.log + event(4, EV_EFI_BOOT_SERVICES_APPLICATION, image_load(r"\EFI\evil.efi"))[0]
+    status, r = v.post("/v1/attestations", attestation_body(v, tpm, event_log=b64(forged)))
+    check(status == 200 and "eventlog-replay" in names(r),
+          f"a log with an event the TPM never saw: eventlog-replay ({names(r)})")
+    status, r = v.admin("POST", f"/machines/{mid}/capture", {"kind": "boot", "dry_run": True})
+    check(status == 422 and "does not replay" in r.get("error", ""),
+          f"no capture from a log that does not replay: 422 ({status} {r})")
+    status, r = v.admin("POST", f"/machines/{mid}/capture", {"kind": "ima", "dry_run": True})
+    check(status == 422 and "no IMA list" in r.get("error", ""),
+          f"no IMA capture without an IMA list: 422 ({status} {r})")
 
 
 def capture(v, tpm, mid, boot):
