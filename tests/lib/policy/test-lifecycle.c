@@ -380,6 +380,7 @@ static void test_ima(void **state)
     free(text);
     json_decref(doc);
     ima_list_free(l);
+    free(b.buf);
 }
 
 /* Real boots (suite corpora): a capture passes its own log; removing one app, the diff names it. */
