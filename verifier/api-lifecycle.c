@@ -140,9 +140,11 @@ static json_t *kind_json(const struct kind_policy *kp, json_t *items)
 {
     char ref[ST_POLICY_REF_MAX];
     policy_ref_text(&kp->ref, ref);
-    if (!kp->json)
+    if (!kp->json) {
+        json_decref(items); /* no policy: nothing was judged */
         return json_pack("{s:n, s:[], s:s}", "policy", "items", "note",
                          "no policy of this kind for the machine or its group (no-policy)");
+    }
     return json_pack("{s:s, s:s, s:s, s:I, s:o}", "policy", ref, "scope", kp->ref.scope, "name",
                      kp->ref.name, "version", (json_int_t)kp->ref.version, "items", items);
 }
