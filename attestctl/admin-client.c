@@ -140,11 +140,16 @@ const char *client_str(json_t *o, const char *k)
     return s && *s ? s : "-";
 }
 
-/* GET an admin resource: 0 with *ret the 200 reply, else the exit code (reason printed). */
 int client_get_json(struct client *c, const char *path, json_t **ret)
 {
+    return client_call(c, "GET", path, NULL, ret);
+}
+
+int client_call(struct client *c, const char *method, const char *path, const char *body,
+                json_t **ret)
+{
     json_t *reply = NULL;
-    int status = client_request(c, "GET", path, NULL, true, &reply, NULL);
+    int status = client_request(c, method, path, body, true, &reply, NULL);
     if (status < 0)
         return ATTESTCTL_EXIT_USAGE;
     if (status != 200) {

@@ -56,6 +56,9 @@ const char *client_str(json_t *o, const char *k);
 
 /* GET an admin resource: 0 with *ret the 200 reply, else the exit code (reason printed). */
 int client_get_json(struct client *c, const char *path, json_t **ret);
+/* The same for any method with a body (JSON text, may be NULL). */
+int client_call(struct client *c, const char *method, const char *path, const char *body,
+                json_t **ret);
 
 /*
  * The options every group of the client takes (--server, --token, --cacert,

@@ -30,19 +30,7 @@ static void json_decrefp_(json_t **j)
 static int post_json(struct client *c, const char *path, json_t *body, json_t **ret)
 {
     _cleanup_free_ char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    if (!text)
-        return ATTESTCTL_EXIT_USAGE;
-    json_t *reply = NULL;
-    int status = client_request(c, "POST", path, text, true, &reply, NULL);
-    if (status < 0)
-        return ATTESTCTL_EXIT_USAGE;
-    if (status != 200) {
-        int r = client_refused(status, reply);
-        json_decref(reply);
-        return r;
-    }
-    *ret = reply;
-    return 0;
+    return text ? client_call(c, "POST", path, text, ret) : ATTESTCTL_EXIT_USAGE;
 }
 
 static bool machine_id_ok(const char *id)

@@ -75,15 +75,8 @@ void api_admin_machine(void *userdata, const struct http_request *req, struct ht
     if (!authorized(v, req, rep) || !machine_id_param(req, rep))
         return;
     struct machine m;
-    int r = v->storage->ops->get_machine(v->storage, req->params[0], &m);
-    if (r == -ENOENT) {
-        http_reply_error(rep, 404, "machine_id", "unknown machine");
+    if (!admin_read_machine(v, req->params[0], &m, rep))
         return;
-    }
-    if (r < 0) {
-        reply_storage_error(v, rep, r, "read a machine");
-        return;
-    }
     json_t *o = machine_json(&m);
     machine_done(&m);
     json_t *list = json_array();
@@ -93,8 +86,8 @@ void api_admin_machine(void *userdata, const struct http_request *req, struct ht
         http_reply_error(rep, 500, NULL, "out of memory");
         return;
     }
-    r = v->storage->ops->list_attestations(v->storage, req->params[0], SHOW_ATTESTATIONS,
-                                           add_attestation, list);
+    int r = v->storage->ops->list_attestations(v->storage, req->params[0], SHOW_ATTESTATIONS,
+                                               add_attestation, list);
     json_object_set_new(o, "attestations", list);
     if (r < 0) {
         json_decref(o);

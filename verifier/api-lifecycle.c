@@ -160,15 +160,8 @@ void api_admin_diff(void *userdata, const struct http_request *req, struct http_
         return;
     }
     struct machine m;
-    int r = v->storage->ops->get_machine(v->storage, req->params[0], &m);
-    if (r == -ENOENT) {
-        http_reply_error(rep, 404, "machine_id", "unknown machine");
+    if (!admin_read_machine(v, req->params[0], &m, rep))
         return;
-    }
-    if (r < 0) {
-        reply_storage_error(v, rep, r, "read a machine");
-        return;
-    }
     struct kind_policy kp[2] = {{.kind = "boot"}, {.kind = "ima"}};
     struct evidence_view ev = {0};
     json_t *out = NULL;

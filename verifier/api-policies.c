@@ -253,21 +253,6 @@ void api_admin_policy_rollback(void *userdata, const struct http_request *req,
                                   (json_int_t)rb.version));
 }
 
-void admin_audit(struct verifier *v, const char *action, const char *target, const char *reason,
-                 const char *detail)
-{
-    const struct audit_entry e = {.at = verifier_now(),
-                                  .actor = v->admin_identity,
-                                  .action = action,
-                                  .target = target,
-                                  .reason = reason ? reason : "",
-                                  .detail = detail ? detail : ""};
-    int r = v->storage->ops->add_audit(v->storage, &e);
-    if (r < 0)
-        vlog_msg(&v->log, LOG_ERR, "audit row of %s %s not written: %s", action, target,
-                 strerror(-r));
-}
-
 static int add_audit_row(const struct audit_entry *a, void *userdata)
 {
     json_t *detail = a->detail && *a->detail ? json_loads(a->detail, 0, NULL) : NULL;

@@ -107,12 +107,9 @@ int evidence_view_load(struct verifier *v, const char *machine_id, unsigned need
 {
     struct evidence_view *e = ret;
     *e = (struct evidence_view){0};
-    int r = v->storage->ops->get_machine(v->storage, machine_id, &e->m);
-    if (r == -ENOENT)
-        return http_reply_error(rep, 404, "machine_id", "unknown machine"), r;
-    if (r < 0)
-        return reply_storage_error(v, rep, r, "read a machine"), r;
-    r = v->storage->ops->get_evidence(v->storage, machine_id, &e->ev);
+    if (!admin_read_machine(v, machine_id, &e->m, rep))
+        return -ENOENT;
+    int r = v->storage->ops->get_evidence(v->storage, machine_id, &e->ev);
     if (r == -ENOENT)
         return fail(rep, 409, "no attestation of this machine recorded yet: let it attest first");
     if (r < 0)

@@ -86,6 +86,9 @@ void api_admin_audit(void *v, const struct http_request *req, struct http_reply 
  * with it is 403 (logged). Replies 401/403 and returns false otherwise.
  */
 bool admin_authorized(struct verifier *v, const struct http_request *req, struct http_reply *rep);
+/* The machine of an admin request; false after a 404 or a storage error reply (admin-common.c). */
+bool admin_read_machine(struct verifier *v, const char *machine_id, struct machine *ret,
+                        struct http_reply *rep);
 /* Write an audit row for an action that committed; logs (never hides) a failure to. */
 void admin_audit(struct verifier *v, const char *action, const char *target, const char *reason,
                  const char *detail);

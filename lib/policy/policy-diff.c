@@ -135,6 +135,17 @@ static int items_of(const struct policy_result *pr,
     return 0;
 }
 
+/* The policy document (for what it allows) and a result to evaluate into. */
+static int doc_and_result(const char *policy_json, json_t **doc, struct policy_result **pr,
+                          char **ret_error)
+{
+    int r = policy_json_load(policy_json, strlen(policy_json), doc, ret_error);
+    if (r < 0)
+        return r;
+    *pr = calloc(1, sizeof(**pr));
+    return *pr ? 0 : -ENOMEM;
+}
+
 struct boot_ctx {
     const json_t *doc;
     const struct eventlog *log;
@@ -154,14 +165,10 @@ int policy_diff_boot(const char *policy_json, const struct eventlog *log,
 {
     _cleanup_(policy_boot_freep) struct policy_boot *pb = NULL;
     _cleanup_json_ json_t *doc = NULL;
+    _cleanup_free_ struct policy_result *pr = NULL;
     int r = policy_boot_parse(policy_json, strlen(policy_json), &pb, ret_error);
-    if (r < 0)
+    if (r < 0 || (r = doc_and_result(policy_json, &doc, &pr, ret_error)) < 0)
         return r;
-    if ((r = policy_json_load(policy_json, strlen(policy_json), &doc, ret_error)) < 0)
-        return r;
-    _cleanup_free_ struct policy_result *pr = calloc(1, sizeof(*pr));
-    if (!pr)
-        return -ENOMEM;
     uint32_t mask = quoted ? pcrsel_bank_mask(quoted, policy_boot_bank(pb)) : POLICY_ALL_PCRS;
     r = policy_boot_evaluate(pb, log, replay, facts, mask, pr);
     struct boot_ctx c = {doc, log, facts, policy_boot_bank(pb)};
@@ -200,14 +207,10 @@ int policy_diff_ima(const char *policy_json, const struct ima_list *l, size_t of
 {
     _cleanup_(policy_ima_freep) struct policy_ima *pi = NULL;
     _cleanup_json_ json_t *doc = NULL;
+    _cleanup_free_ struct policy_result *pr = NULL;
     int r = policy_ima_parse(policy_json, strlen(policy_json), &pi, ret_error);
-    if (r < 0)
+    if (r < 0 || (r = doc_and_result(policy_json, &doc, &pr, ret_error)) < 0)
         return r;
-    if ((r = policy_json_load(policy_json, strlen(policy_json), &doc, ret_error)) < 0)
-        return r;
-    _cleanup_free_ struct policy_result *pr = calloc(1, sizeof(*pr));
-    if (!pr)
-        return -ENOMEM;
     r = policy_ima_evaluate(pi, l, offset, 0, l->n_entries, quoted_pcrs, pr);
     struct ima_ctx c = {doc};
     if (r == 0)
