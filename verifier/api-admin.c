@@ -97,23 +97,26 @@ void api_admin_machine(void *userdata, const struct http_request *req, struct ht
     http_reply_json(rep, 200, o);
 }
 
-static int set_group(struct verifier *v, const struct http_request *req, struct http_reply *rep)
+/*
+ * The body of a machine action: {"reason"} (optional; an empty body is {}),
+ * and for "group" the required {"group"}. False after a 400.
+ */
+static bool action_body(const struct http_request *req, bool group, json_t **o,
+                        const char **ret_group, const char **ret_reason, struct http_reply *rep)
 {
-    static const char *const allowed[] = {"group", NULL};
+    static const char *const plain[] = {"reason", NULL}, *const grouped[] = {"group", "reason",
+                                                                             NULL};
     struct req_error e = {0};
-    json_t *o = NULL;
-    const char *group;
-    int r = jc_parse_object(req->body, req->body_len, allowed, &o, &e);
+    const char *body = req->body_len ? req->body : "{}";
+    int r = jc_parse_object(body, strlen(body), group ? grouped : plain, o, &e);
+    if (r == 0 && group)
+        r = jc_string(*o, "group", true, 63, ret_group, &e);
     if (r == 0)
-        r = jc_string(o, "group", true, 63, &group, &e);
-    if (r < 0) {
-        json_decref(o);
-        http_reply_error(rep, 400, e.field, "%s", e.message);
-        return -EINVAL;
-    }
-    r = v->storage->ops->set_machine_group(v->storage, req->params[0], group);
-    json_decref(o);
-    return r;
+        r = jc_string(*o, "reason", false, REQ_REASON_MAX, ret_reason, &e);
+    if (r == 0)
+        return true;
+    http_reply_error(rep, r == -ENOMEM ? 500 : 400, e.field, "%s", e.message);
+    return false;
 }
 
 void api_admin_machine_action(void *userdata, const struct http_request *req,
@@ -123,25 +126,42 @@ void api_admin_machine_action(void *userdata, const struct http_request *req,
     if (!authorized(v, req, rep) || !machine_id_param(req, rep))
         return;
     const char *id = req->params[0], *action = req->params[1];
-    int r;
     if (strcmp(action, "capture") == 0) {
         api_admin_capture(v, req, rep);
         return;
     }
-    if (strcmp(action, "approve") == 0)
-        r = v->storage->ops->set_machine_status(v->storage, id, "enrolled");
-    else if (strcmp(action, "revoke") == 0)
-        r = v->storage->ops->set_machine_status(v->storage, id, "revoked");
-    else if (strcmp(action, "reset") == 0)
-        r = v->storage->ops->reset_machine(v->storage, id);
-    else if (strcmp(action, "group") == 0) {
-        r = set_group(v, req, rep);
-        if (r == -EINVAL)
-            return;
-    } else {
+    bool group = strcmp(action, "group") == 0;
+    if (!group && strcmp(action, "approve") != 0 && strcmp(action, "revoke") != 0 &&
+        strcmp(action, "reset") != 0) {
         http_reply_error(rep, 404, NULL, "unknown action '%.32s'", action);
         return;
     }
+    json_auto_t *o = NULL;
+    const char *grp = NULL, *reason = NULL;
+    if (!action_body(req, group, &o, &grp, &reason, rep))
+        return;
+    char what[32];
+    snprintf(what, sizeof(what), "machine-%s", action);
+    json_auto_t *d = grp ? json_pack("{s:s}", "group", grp) : NULL;
+    _cleanup_free_ char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    if (grp && !detail) {
+        http_reply_error(rep, 500, NULL, "out of memory");
+        return;
+    }
+    /* written with the change, in its transaction */
+    const struct audit_entry audit = {.at = verifier_now(),
+                                      .actor = v->admin_identity,
+                                      .action = what,
+                                      .target = id,
+                                      .reason = reason ? reason : "",
+                                      .detail = detail ? detail : ""};
+    const struct storage_ops *ops = v->storage->ops;
+    int r = group ? ops->set_machine_group(v->storage, id, grp, &audit)
+            : strcmp(action, "reset") == 0
+                ? ops->reset_machine(v->storage, id, &audit)
+                : ops->set_machine_status(v->storage, id,
+                                          strcmp(action, "approve") == 0 ? "enrolled" : "revoked",
+                                          &audit);
     if (r == -ENOENT) {
         http_reply_error(rep, 404, "machine_id", "unknown machine");
         return;
@@ -152,9 +172,6 @@ void api_admin_machine_action(void *userdata, const struct http_request *req,
     }
     const struct log_field f[] = {{"MACHINE_ID", id}, {"ACTION", action}};
     vlog_fields(&v->log, LOG_NOTICE, f, 2, "operator: %s machine", action);
-    char what[32];
-    snprintf(what, sizeof(what), "machine-%s", action);
-    admin_audit(v, what, id, "", "");
     http_reply_json(rep, 200, json_pack("{s:s, s:s}", "machine_id", id, "done", action));
 }
 

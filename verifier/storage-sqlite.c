@@ -635,10 +635,13 @@ static int sqlite_enroll_machine(struct storage *s, const struct machine *m)
     return submit(to_sqlite(s), op_enroll_machine, (void *)m);
 }
 
+static int put_audit(struct conn *c, const struct audit_entry *e);
+
 struct machine_field_arg {
     const char *sql;
     const char *machine_id;
     const char *value;
+    const struct audit_entry *audit;
 };
 
 static int op_update_machine(struct conn *c, void *arg)
@@ -654,26 +657,31 @@ static int op_update_machine(struct conn *c, void *arg)
     int r = step_done(st);
     if (r < 0)
         return r;
-    return sqlite3_changes(c->db) > 0 ? 0 : -ENOENT;
+    if (sqlite3_changes(c->db) == 0)
+        return -ENOENT;
+    return a->audit ? put_audit(c, a->audit) : 0;
 }
 
-static int sqlite_set_machine_status(struct storage *s, const char *machine_id, const char *status)
+static int sqlite_set_machine_status(struct storage *s, const char *machine_id, const char *status,
+                                     const struct audit_entry *audit)
 {
     struct machine_field_arg a = {"UPDATE machines SET status = ? WHERE machine_id = ?", machine_id,
-                                  status};
+                                  status, audit};
     return submit(to_sqlite(s), op_update_machine, &a);
 }
 
-static int sqlite_set_machine_group(struct storage *s, const char *machine_id, const char *group)
+static int sqlite_set_machine_group(struct storage *s, const char *machine_id, const char *group,
+                                    const struct audit_entry *audit)
 {
     struct machine_field_arg a = {"UPDATE machines SET grp = ? WHERE machine_id = ?", machine_id,
-                                  group};
+                                  group, audit};
     return submit(to_sqlite(s), op_update_machine, &a);
 }
 
 static int op_reset_machine(struct conn *c, void *arg)
 {
-    const char *machine_id = arg;
+    const struct machine_field_arg *a = arg;
+    const char *machine_id = a->machine_id;
     sqlite3_stmt *st = stmt(c, "DELETE FROM evidence WHERE machine_id = ?");
     if (!st)
         return -EIO;
@@ -688,12 +696,16 @@ static int op_reset_machine(struct conn *c, void *arg)
     r = step_done(st);
     if (r < 0)
         return r;
-    return sqlite3_changes(c->db) > 0 ? 0 : -ENOENT;
+    if (sqlite3_changes(c->db) == 0)
+        return -ENOENT;
+    return a->audit ? put_audit(c, a->audit) : 0;
 }
 
-static int sqlite_reset_machine(struct storage *s, const char *machine_id)
+static int sqlite_reset_machine(struct storage *s, const char *machine_id,
+                                const struct audit_entry *audit)
 {
-    return submit(to_sqlite(s), op_reset_machine, (void *)machine_id);
+    struct machine_field_arg a = {NULL, machine_id, NULL, audit};
+    return submit(to_sqlite(s), op_reset_machine, &a);
 }
 
 static int sqlite_list_machines(struct storage *s,

@@ -189,10 +189,17 @@ struct storage_ops {
     /* The evidence of the machine's last recorded attestation; -ENOENT when none. */
     int (*get_evidence)(struct storage *s, const char *machine_id, struct evidence *ret);
     int (*get_machine_by_ak)(struct storage *s, const char *ak_name, struct machine *ret);
-    int (*set_machine_status)(struct storage *s, const char *machine_id, const char *status);
-    int (*set_machine_group)(struct storage *s, const char *machine_id, const char *group);
+    /*
+     * The operator's changes of a machine; audit (may be NULL) is written in the
+     * same transaction, only when the change is made.
+     */
+    int (*set_machine_status)(struct storage *s, const char *machine_id, const char *status,
+                              const struct audit_entry *audit);
+    int (*set_machine_group)(struct storage *s, const char *machine_id, const char *group,
+                             const struct audit_entry *audit);
     /* Forget a machine's identity (hardware swap approved by an operator). */
-    int (*reset_machine)(struct storage *s, const char *machine_id);
+    int (*reset_machine)(struct storage *s, const char *machine_id,
+                         const struct audit_entry *audit);
     int (*list_machines)(struct storage *s, int (*each)(const struct machine *m, void *userdata),
                          void *userdata);
     int (*list_attestations)(struct storage *s, const char *machine_id, unsigned limit,

@@ -89,9 +89,6 @@ bool admin_authorized(struct verifier *v, const struct http_request *req, struct
 /* The machine of an admin request; false after a 404 or a storage error reply (admin-common.c). */
 bool admin_read_machine(struct verifier *v, const char *machine_id, struct machine *ret,
                         struct http_reply *rep);
-/* Write an audit row for an action that committed; logs (never hides) a failure to. */
-void admin_audit(struct verifier *v, const char *action, const char *target, const char *reason,
-                 const char *detail);
 
 /*
  * Store a new version of a policy (api-policies.c): checked like a PUT (the

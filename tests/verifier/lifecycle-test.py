@@ -128,7 +128,7 @@ def main():
         drift(v, tpm, mid, boot)
         versions(v, tpm, mid, boot)
         ima(v, tpm, mid, boot)
-        audit(v)
+        audit(v, mid)
         read_only(v, mid, reader)
     finally:
         v.stop()
@@ -336,13 +336,26 @@ def ima(v, tpm, mid, boot):
           f"the captured IMA policy passes ({names(r)} {r.get('ima_verified')})")
 
 
-def audit(v):
+def audit(v, mid):
+    status, r = v.admin("POST", f"/machines/{mid}/revoke", {"reason": "disk replaced"})
+    check(status == 200, f"revoke with a reason ({status} {r})")
+    status, r = v.admin("POST", f"/machines/{mid}/approve", {"reason": "disk checked"})
+    check(status == 200, f"approve it again ({status} {r})")
+    status, r = v.admin("POST", f"/machines/{mid}/revoke", {"reason": 7})
+    check(status == 400 and r.get("field") == "reason", f"a reason that is no string: 400 ({r})")
+    status, r = v.admin("POST", "/machines/" + "0" * 32 + "/revoke", {"reason": "x"})
+    check(status == 404, f"revoke of an unknown machine: 404 ({status})")
     status, a = v.admin("GET", "/audit?since=0&limit=1000")
     actions = [x["action"] for x in a.get("audit", [])]
     check(status == 200 and actions.count("policy-approve") == 2
           and actions.count("policy-rollback") == 2 and actions.count("policy-capture") == 2
-          and "machine-group" in actions,
-          f"the audit log lists the admin actions ({actions})")
+          and "machine-group" in actions and actions[-2:] == ["machine-revoke", "machine-approve"],
+          f"the audit log lists the admin actions, nothing for a refused one ({actions})")
+    rows = {x["action"]: x for x in a.get("audit", [])}
+    check(rows.get("machine-revoke", {}).get("reason") == "disk replaced"
+          and rows.get("machine-revoke", {}).get("target") == mid
+          and rows.get("machine-group", {}).get("detail") == {"group": "runners"},
+          f"with target, reason and detail ({rows.get('machine-revoke')})")
     rows = a.get("audit", [])
     check(all(x.get("actor", "").startswith("admin-") for x in rows),
           "every row names its actor")

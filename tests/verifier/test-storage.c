@@ -78,6 +78,12 @@ static struct machine machine(const char *id, const char *ek, const char *ak)
 #define M1 "11111111111111111111111111111111"
 #define M2 "22222222222222222222222222222222"
 
+static int count_audit_rows(const struct audit_entry *e, void *userdata)
+{
+    (*(int *)userdata)++;
+    return 0;
+}
+
 static void test_machines(void **state)
 {
     struct fixture *f = *state;
@@ -105,14 +111,24 @@ static void test_machines(void **state)
     machine_done(&got);
     assert_int_equal(ops->get_machine_by_ak(f->s, "ak1", &got), -ENOENT);
 
-    assert_int_equal(ops->set_machine_status(f->s, M1, "revoked"), 0);
+    assert_int_equal(ops->set_machine_status(f->s, M1, "revoked", NULL), 0);
     assert_int_equal(ops->get_machine(f->s, M1, &got), 0);
     assert_string_equal(got.status, "revoked");
     machine_done(&got);
-    assert_int_equal(ops->set_machine_status(f->s, M2, "revoked"), -ENOENT);
+    assert_int_equal(ops->set_machine_status(f->s, M2, "revoked", NULL), -ENOENT);
+    /* the audit row comes with the change, and only with a change */
+    const struct audit_entry audit = {.at = 5, .actor = "admin-x", .action = "machine-revoke",
+                                      .target = M1, .reason = "r", .detail = ""};
+    int rows = 0;
+    assert_int_equal(ops->set_machine_status(f->s, M2, "revoked", &audit), -ENOENT);
+    assert_int_equal(ops->list_audit(f->s, 0, 10, count_audit_rows, &rows), 0);
+    assert_int_equal(rows, 0);
+    assert_int_equal(ops->set_machine_status(f->s, M1, "revoked", &audit), 0);
+    assert_int_equal(ops->list_audit(f->s, 0, 10, count_audit_rows, &rows), 0);
+    assert_int_equal(rows, 1);
 
     /* Policies: the machine's own wins over its group's. */
-    assert_int_equal(ops->set_machine_group(f->s, M1, "rack"), 0);
+    assert_int_equal(ops->set_machine_group(f->s, M1, "rack", NULL), 0);
     assert_int_equal(ops->get_machine(f->s, M1, &got), 0);
     char *p = NULL;
     assert_int_equal(ops->get_policy(f->s, &got, "ima", &p, NULL), -ENOENT);
@@ -127,7 +143,7 @@ static void test_machines(void **state)
     machine_done(&got);
 
     /* Reset: the machine id may enroll with another EK. */
-    assert_int_equal(ops->reset_machine(f->s, M1), 0);
+    assert_int_equal(ops->reset_machine(f->s, M1, NULL), 0);
     m = machine(M1, "ek2", "ak2");
     assert_int_equal(ops->enroll_machine(f->s, &m), 0);
 }
@@ -348,15 +364,15 @@ static void test_record_only_admitted_machine(void **state)
     assert_int_equal(ops->record_attestation(f->s, &a), -ESTALE); /* no identity given */
     assert_int_equal(count_attestations(f->s, M1), 0);
 
-    assert_int_equal(ops->set_machine_status(f->s, M1, "revoked"), 0);
+    assert_int_equal(ops->set_machine_status(f->s, M1, "revoked", NULL), 0);
     a = passing(M1, "ek1", "ak1");
     assert_int_equal(ops->record_attestation(f->s, &a), -ESTALE); /* revoked meanwhile */
     assert_int_equal(ops->get_machine(f->s, M1, &got), 0);
     assert_string_equal(got.last_status, "");
     machine_done(&got);
 
-    assert_int_equal(ops->set_machine_status(f->s, M1, "enrolled"), 0);
-    assert_int_equal(ops->reset_machine(f->s, M1), 0);
+    assert_int_equal(ops->set_machine_status(f->s, M1, "enrolled", NULL), 0);
+    assert_int_equal(ops->reset_machine(f->s, M1, NULL), 0);
     /* Re-enrolled on other hardware: the old hardware's pass must not land. */
     m = machine(M1, "ek2", "ak2");
     assert_int_equal(ops->enroll_machine(f->s, &m), 0);
@@ -410,7 +426,7 @@ static void test_evidence(void **state)
     assert_int_equal(e.at, 43);
     assert_true(e.passed);
     evidence_done(&e);
-    assert_int_equal(ops->reset_machine(f->s, M1), 0);
+    assert_int_equal(ops->reset_machine(f->s, M1, NULL), 0);
     assert_int_equal(ops->get_evidence(f->s, M1, &e), -ENOENT);
 }
 
