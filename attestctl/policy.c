@@ -19,6 +19,7 @@
 #include "common/cleanup.h"
 #include "common/error.h"
 #include "groups.h"
+#include "lifecycle.h"
 #include "log/eventlog.h"
 #include "log/ima.h"
 #include "policy/policy-boot.h"
@@ -37,7 +38,9 @@ static void usage(FILE *f)
                "generate lists the list's violations (ToMToU, open writers) under\n"
                "\"violations\" and sets \"allow_violations\": false: allowing them is\n"
                "the operator's decision. --format keylime writes a Keylime 7.14\n"
-               "runtime policy (bare hex digests) that this engine also reads.\n");
+               "runtime policy (bare hex digests) that this engine also reads.\n"
+               "On the verifier: attestctl policy capture|approve|history|show|rollback\n"
+               "(attestctl policy capture --help).\n");
 }
 
 /* Offline there is no quote: say so, the verifier's verdict may differ on unquoted PCRs. */
@@ -140,6 +143,9 @@ static int boot_check(const char *policy_path, const char *path)
 
 int attestctl_policy(int argc, char **argv)
 {
+    /* the lifecycle commands talk to the verifier (lifecycle.c) */
+    if (argc >= 2 && attestctl_policy_admin_command(argv[1]))
+        return attestctl_policy_admin(argc, argv);
     if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
         return ATTESTCTL_EXIT_OK;

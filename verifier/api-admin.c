@@ -6,10 +6,6 @@
 #include "api/json-check.h"
 #include "common/base64.h"
 #include "common/cleanup.h"
-#include "common/pcr-selection.h"
-#include "common/tpm-alg.h"
-#include "policy/policy-boot.h"
-#include "policy/policy-ima.h"
 #include "requests.h"
 #include "verifier.h"
 
@@ -17,7 +13,7 @@
 
 static bool authorized(struct verifier *v, const struct http_request *req, struct http_reply *rep)
 {
-    return request_authorized(v, req, rep, v->admin_token, "admin");
+    return admin_authorized(v, req, rep);
 }
 
 static json_t *machine_json(const struct machine *m)
@@ -57,8 +53,10 @@ void api_admin_machines(void *userdata, const struct http_request *req, struct h
 static int add_attestation(const struct attestation_record *a, void *userdata)
 {
     json_t *checks = json_loads(a->failed_checks ? a->failed_checks : "[]", 0, NULL);
-    json_t *j = json_pack("{s:I, s:s, s:s, s:o}", "at", (json_int_t)a->at, "status", a->status,
-                          "ak_name", a->ak_name, "failed_checks", checks ? checks : json_array());
+    json_t *j =
+        json_pack("{s:I, s:s, s:s, s:o, s:{s:s, s:s}}", "at", (json_int_t)a->at, "status",
+                  a->status, "ak_name", a->ak_name, "failed_checks", checks ? checks : json_array(),
+                  "policies", "boot", a->boot_policy, "ima", a->ima_policy_ref);
     return j && json_array_append_new(userdata, j) == 0 ? 0 : -ENOMEM;
 }
 
@@ -77,15 +75,8 @@ void api_admin_machine(void *userdata, const struct http_request *req, struct ht
     if (!authorized(v, req, rep) || !machine_id_param(req, rep))
         return;
     struct machine m;
-    int r = v->storage->ops->get_machine(v->storage, req->params[0], &m);
-    if (r == -ENOENT) {
-        http_reply_error(rep, 404, "machine_id", "unknown machine");
+    if (!admin_read_machine(v, req->params[0], &m, rep))
         return;
-    }
-    if (r < 0) {
-        reply_storage_error(v, rep, r, "read a machine");
-        return;
-    }
     json_t *o = machine_json(&m);
     machine_done(&m);
     json_t *list = json_array();
@@ -95,8 +86,8 @@ void api_admin_machine(void *userdata, const struct http_request *req, struct ht
         http_reply_error(rep, 500, NULL, "out of memory");
         return;
     }
-    r = v->storage->ops->list_attestations(v->storage, req->params[0], SHOW_ATTESTATIONS,
-                                           add_attestation, list);
+    int r = v->storage->ops->list_attestations(v->storage, req->params[0], SHOW_ATTESTATIONS,
+                                               add_attestation, list);
     json_object_set_new(o, "attestations", list);
     if (r < 0) {
         json_decref(o);
@@ -106,23 +97,26 @@ void api_admin_machine(void *userdata, const struct http_request *req, struct ht
     http_reply_json(rep, 200, o);
 }
 
-static int set_group(struct verifier *v, const struct http_request *req, struct http_reply *rep)
+/*
+ * The body of a machine action: {"reason"} (optional; an empty body is {}),
+ * and for "group" the required {"group"}. False after a 400.
+ */
+static bool action_body(const struct http_request *req, bool group, json_t **o,
+                        const char **ret_group, const char **ret_reason, struct http_reply *rep)
 {
-    static const char *const allowed[] = {"group", NULL};
+    static const char *const plain[] = {"reason", NULL}, *const grouped[] = {"group", "reason",
+                                                                             NULL};
     struct req_error e = {0};
-    json_t *o = NULL;
-    const char *group;
-    int r = jc_parse_object(req->body, req->body_len, allowed, &o, &e);
+    const char *body = req->body_len ? req->body : "{}";
+    int r = jc_parse_object(body, strlen(body), group ? grouped : plain, o, &e);
+    if (r == 0 && group)
+        r = jc_string(*o, "group", true, 63, ret_group, &e);
     if (r == 0)
-        r = jc_string(o, "group", true, 63, &group, &e);
-    if (r < 0) {
-        json_decref(o);
-        http_reply_error(rep, 400, e.field, "%s", e.message);
-        return -EINVAL;
-    }
-    r = v->storage->ops->set_machine_group(v->storage, req->params[0], group);
-    json_decref(o);
-    return r;
+        r = jc_string(*o, "reason", false, REQ_REASON_MAX, ret_reason, &e);
+    if (r == 0)
+        return true;
+    http_reply_error(rep, r == -ENOMEM ? 500 : 400, e.field, "%s", e.message);
+    return false;
 }
 
 void api_admin_machine_action(void *userdata, const struct http_request *req,
@@ -132,21 +126,42 @@ void api_admin_machine_action(void *userdata, const struct http_request *req,
     if (!authorized(v, req, rep) || !machine_id_param(req, rep))
         return;
     const char *id = req->params[0], *action = req->params[1];
-    int r;
-    if (strcmp(action, "approve") == 0)
-        r = v->storage->ops->set_machine_status(v->storage, id, "enrolled");
-    else if (strcmp(action, "revoke") == 0)
-        r = v->storage->ops->set_machine_status(v->storage, id, "revoked");
-    else if (strcmp(action, "reset") == 0)
-        r = v->storage->ops->reset_machine(v->storage, id);
-    else if (strcmp(action, "group") == 0) {
-        r = set_group(v, req, rep);
-        if (r == -EINVAL)
-            return;
-    } else {
+    if (strcmp(action, "capture") == 0) {
+        api_admin_capture(v, req, rep);
+        return;
+    }
+    bool group = strcmp(action, "group") == 0;
+    if (!group && strcmp(action, "approve") != 0 && strcmp(action, "revoke") != 0 &&
+        strcmp(action, "reset") != 0) {
         http_reply_error(rep, 404, NULL, "unknown action '%.32s'", action);
         return;
     }
+    json_auto_t *o = NULL;
+    const char *grp = NULL, *reason = NULL;
+    if (!action_body(req, group, &o, &grp, &reason, rep))
+        return;
+    char what[32];
+    snprintf(what, sizeof(what), "machine-%s", action);
+    json_auto_t *d = grp ? json_pack("{s:s}", "group", grp) : NULL;
+    _cleanup_free_ char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    if (grp && !detail) {
+        http_reply_error(rep, 500, NULL, "out of memory");
+        return;
+    }
+    /* written with the change, in its transaction */
+    const struct audit_entry audit = {.at = verifier_now(),
+                                      .actor = v->admin_identity,
+                                      .action = what,
+                                      .target = id,
+                                      .reason = reason ? reason : "",
+                                      .detail = detail ? detail : ""};
+    const struct storage_ops *ops = v->storage->ops;
+    int r = group ? ops->set_machine_group(v->storage, id, grp, &audit)
+            : strcmp(action, "reset") == 0
+                ? ops->reset_machine(v->storage, id, &audit)
+                : ops->set_machine_status(v->storage, id,
+                                          strcmp(action, "approve") == 0 ? "enrolled" : "revoked",
+                                          &audit);
     if (r == -ENOENT) {
         http_reply_error(rep, 404, "machine_id", "unknown machine");
         return;
@@ -158,49 +173,6 @@ void api_admin_machine_action(void *userdata, const struct http_request *req,
     const struct log_field f[] = {{"MACHINE_ID", id}, {"ACTION", action}};
     vlog_fields(&v->log, LOG_NOTICE, f, 2, "operator: %s machine", action);
     http_reply_json(rep, 200, json_pack("{s:s, s:s}", "machine_id", id, "done", action));
-}
-
-/* The lowest PCR of mask that sel lacks in bank (any bank when bank is 0); -1 for none. */
-static int unquoted_pcr(const TPML_PCR_SELECTION *sel, TPM2_ALG_ID bank, uint32_t mask)
-{
-    uint32_t quoted = bank ? pcrsel_bank_mask(sel, bank) : pcrsel_mask(sel);
-    uint32_t missing = mask & ~quoted;
-    return missing ? __builtin_ctz(missing) : -1;
-}
-
-/*
- * A policy is stored only when the engine reads it and every PCR it names is
- * quoted: a rule on a PCR outside the selection would be judged from log
- * content no quote binds (the evaluation fails it too, for policies stored
- * before). 400 naming the member or the PCR otherwise.
- */
-static bool policy_acceptable(struct verifier *v, const struct policy_request *p,
-                              struct http_reply *rep)
-{
-    _cleanup_free_ char *err = NULL;
-    _cleanup_(policy_boot_freep) struct policy_boot *pb = NULL;
-    _cleanup_(policy_ima_freep) struct policy_ima *pi = NULL;
-    bool boot = strcmp(p->kind, "boot") == 0;
-    int r = boot ? policy_boot_parse(p->policy, strlen(p->policy), &pb, &err)
-                 : policy_ima_parse(p->policy, strlen(p->policy), &pi, &err);
-    if (r == -ENOMEM) {
-        http_reply_error(rep, 500, NULL, "out of memory");
-        return false;
-    }
-    if (r < 0) {
-        http_reply_error(rep, 400, "policy", "invalid %s policy: %s", p->kind, err ? err : "?");
-        return false;
-    }
-    TPM2_ALG_ID bank = boot ? policy_boot_bank(pb) : 0;
-    int pcr = unquoted_pcr(&v->pcr_selection, bank,
-                           boot ? policy_boot_pcrs(pb) : policy_ima_pcrs(pi));
-    if (pcr < 0)
-        return true;
-    http_reply_error(rep, 400, "policy",
-                     "the policy reads PCR %d%s%s, not in the verifier's pcr_selection %s", pcr,
-                     boot ? " of bank " : "", boot ? tpm_alg_hash_name(bank) : "",
-                     v->pcr_selection_text);
-    return false;
 }
 
 void api_admin_policy(void *userdata, const struct http_request *req, struct http_reply *rep)
@@ -215,20 +187,12 @@ void api_admin_policy(void *userdata, const struct http_request *req, struct htt
         reply_request_error(rep, r, &e);
         return;
     }
-    if (!policy_acceptable(v, &p, rep)) {
-        policy_request_done(&p);
-        return;
-    }
-    r = v->storage->ops->set_policy(v->storage, p.scope, p.name, p.kind, p.policy);
-    if (r < 0) {
-        policy_request_done(&p);
-        reply_storage_error(v, rep, r, "store a policy");
-        return;
-    }
-    const struct log_field f[] = {{"SCOPE", p.scope}, {"NAME", p.name}, {"KIND", p.kind}};
-    vlog_fields(&v->log, LOG_NOTICE, f, 3, "operator: policy set");
-    http_reply_json(rep, 200,
-                    json_pack("{s:s, s:s, s:s}", "scope", p.scope, "name", p.name, "kind", p.kind));
+    int64_t version = 0;
+    r = policy_commit(v, p.scope, p.name, p.kind, p.policy, "set", p.reason, -1, rep, &version);
+    if (r == 0)
+        http_reply_json(rep, 200,
+                        json_pack("{s:s, s:s, s:s, s:I}", "scope", p.scope, "name", p.name, "kind",
+                                  p.kind, "version", (json_int_t)version));
     policy_request_done(&p);
 }
 
@@ -246,15 +210,14 @@ static json_t *evidence_json(const struct evidence *e)
     json_t *pcrs = json_loads(e->pcrs, 0, NULL);
     if (!pcrs)
         return NULL;
-    return json_pack("{s:I, s:o*, s:o*, s:o, s:o*, s:o*, s:I}", "at", (json_int_t)e->at, "quote",
-                     b64_or_null(e->quote, e->quote_len), "signature",
+    return json_pack("{s:I, s:b, s:o*, s:o*, s:o, s:o*, s:o*, s:I}", "at", (json_int_t)e->at,
+                     "passed", e->passed, "quote", b64_or_null(e->quote, e->quote_len), "signature",
                      b64_or_null(e->signature, e->signature_len), "pcrs", pcrs, "event_log",
                      b64_or_null(e->event_log, e->event_log_len), "ima_log",
-                     b64_or_null(e->ima_log, e->ima_log_len), "ima_from",
-                     (json_int_t)e->ima_from);
+                     b64_or_null(e->ima_log, e->ima_log_len), "ima_from", (json_int_t)e->ima_from);
 }
 
-/* GET /v1/admin/machines/{id}/evidence: what the last failing attestation sent. */
+/* GET /v1/admin/machines/{id}/evidence: what the last recorded attestation sent. */
 void api_admin_evidence(void *userdata, const struct http_request *req, struct http_reply *rep)
 {
     struct verifier *v = userdata;
@@ -263,7 +226,7 @@ void api_admin_evidence(void *userdata, const struct http_request *req, struct h
     struct evidence e;
     int r = v->storage->ops->get_evidence(v->storage, req->params[0], &e);
     if (r == -ENOENT) {
-        http_reply_error(rep, 404, "machine_id", "no failing attestation recorded");
+        http_reply_error(rep, 404, "machine_id", "no attestation recorded");
         return;
     }
     if (r < 0) {

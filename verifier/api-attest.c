@@ -216,13 +216,13 @@ static bool admit(struct verifier *v, const struct attest_request *r, struct mac
     return true;
 }
 
-/* Write the verdict as the machine's, with the evidence of a failure; false after a reply. */
+/* Write the verdict as the machine's, with its evidence; false after a reply. */
 static bool record(struct verifier *v, const struct attest_request *r, const struct machine *m,
                    const struct attest_result *res, const char *status, const char *names_text,
                    int64_t now, struct http_reply *rep)
 {
     bool pass = res->n_failed == 0;
-    _cleanup_free_ char *pcrs = pass ? NULL : pcrs_json(r);
+    _cleanup_free_ char *pcrs = pcrs_json(r);
     const struct evidence ev = {
         .quote = r->quote,
         .quote_len = r->quote_len,
@@ -234,8 +234,9 @@ static bool record(struct verifier *v, const struct attest_request *r, const str
         .ima_log_len = r->ima_log_len,
         .ima_from = r->ima_from,
         .pcrs = pcrs,
+        .quote_ok = res->quote_ok,
     };
-    if (!pass && !pcrs) {
+    if (!pcrs) {
         http_reply_error(rep, 500, NULL, "out of memory");
         return false;
     }
@@ -251,13 +252,15 @@ static bool record(struct verifier *v, const struct attest_request *r, const str
         .ima_state_len = res->ima_state ? strlen(res->ima_state) : 0,
         .ima_policy = res->ima_policy,
         .ek_digest = m->ek_digest,
-        .evidence = pass ? NULL : &ev,
+        .evidence = &ev,
         .nonce = r->nonce,
         .nonce_expires_at = nonce_expiry(r->nonce),
     };
     snprintf(rec.machine_id, sizeof(rec.machine_id), "%s", m->machine_id);
     snprintf(rec.ak_name, sizeof(rec.ak_name), "%s", r->ak_name);
     snprintf(rec.status, sizeof(rec.status), "%s", status);
+    snprintf(rec.boot_policy, sizeof(rec.boot_policy), "%s", res->boot_policy_ref);
+    snprintf(rec.ima_policy_ref, sizeof(rec.ima_policy_ref), "%s", res->ima_policy_ref);
     int ret = v->storage->ops->record_attestation(v->storage, &rec);
     if (ret == -ESTALE) {
         /* An operator's reset or revoke (or a re-enrollment) committed meanwhile. */

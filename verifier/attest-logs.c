@@ -59,7 +59,11 @@ static char *policy_of(struct verifier *v, const struct machine *m, const char *
                        struct attest_result *res, bool *failed)
 {
     char *json = NULL;
-    int r = v->storage->ops->get_policy(v->storage, m, kind, &json);
+    struct policy_ref ref = {0};
+    bool boot = strcmp(kind, "boot") == 0;
+    int r = v->storage->ops->get_policy(v->storage, m, kind, &json, &ref);
+    if (r == 0)
+        policy_ref_text(&ref, boot ? res->boot_policy_ref : res->ima_policy_ref);
     *failed = r < 0 && r != -ENOENT;
     if (*failed)
         attest_fail(res, strcmp(kind, "boot") == 0 ? "policy-boot" : "policy-ima",
@@ -84,8 +88,8 @@ static void no_policy(struct verifier *v, const struct machine *m, const char *k
     const char *check = boot ? "policy-boot" : "policy-ima";
     attest_skip(res, check);
     const struct log_field f[] = {{"MACHINE_ID", m->machine_id}, {"CHECK", check}};
-    vlog_fields(&v->log, LOG_WARNING, f, 2, "%s not judged: no policy and require_%s_policy = false",
-                check, kind);
+    vlog_fields(&v->log, LOG_WARNING, f, 2,
+                "%s not judged: no policy and require_%s_policy = false", check, kind);
 }
 
 /* SHA-256 (hex) of a policy's text; "" when there is none. */
@@ -109,7 +113,7 @@ int64_t attest_ima_offset(struct verifier *v, const struct machine *m)
 {
     _cleanup_free_ char *policy = NULL;
     char digest[65];
-    int r = v->storage->ops->get_policy(v->storage, m, "ima", &policy);
+    int r = v->storage->ops->get_policy(v->storage, m, "ima", &policy, NULL);
     if ((r < 0 && r != -ENOENT) || policy_digest(policy, digest) < 0)
         return 0; /* cannot tell: the whole list is always right */
     return strcmp(digest, m->ima_policy) == 0 ? m->ima_count : 0;

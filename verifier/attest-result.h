@@ -13,13 +13,14 @@
 #include <tss2/tss2_tpm2_types.h>
 
 #include "common/pcr-values.h"
+#include "storage.h"
 
 /* What the checks of one attestation found. */
 struct attest_result {
-    json_t *failed;     /* [{"check": name, "message": text}] in check order */
-    size_t n_failed;    /* attest_fail() calls: what decides the verdict */
-    bool detail_lost;   /* a failure's JSON detail could not be allocated */
-    json_t *skipped;    /* names of the checks the operator opted out of, in order */
+    json_t *failed;   /* [{"check": name, "message": text}] in check order */
+    size_t n_failed;  /* attest_fail() calls: what decides the verdict */
+    bool detail_lost; /* a failure's JSON detail could not be allocated */
+    json_t *skipped;  /* names of the checks the operator opted out of, in order */
     /*
      * The quote is the enrolled AK's answer to this exchange (signature,
      * magic, type and nonce hold): only then is the evidence the machine's,
@@ -33,6 +34,9 @@ struct attest_result {
     int64_t ima_count;       /* IMA entries verified in this boot cycle after this attestation */
     char *ima_state;         /* replay state to store when the verdict passes (JSON), or NULL */
     char ima_policy[65];     /* digest of the IMA policy the verified entries were judged under */
+    /* the policy versions judged under ("scope/name@N"; "" for none) */
+    char boot_policy_ref[ST_POLICY_REF_MAX];
+    char ima_policy_ref[ST_POLICY_REF_MAX];
 };
 
 void attest_fail(struct attest_result *res, const char *check, const char *fmt, ...)

@@ -109,6 +109,11 @@ static void release(struct http_server *s, struct request_state *st)
     st->reserved = 0;
 }
 
+const char *http_request_query(const struct http_request *req, const char *key)
+{
+    return req->conn ? MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key) : NULL;
+}
+
 /* Match path against a route pattern, capturing '*' segments. */
 static bool route_match(const char *pattern, const char *path, struct request_state *st)
 {
@@ -218,8 +223,7 @@ static const char *client_address(struct MHD_Connection *conn, char *buf, size_t
  * The headers of a routed request: the announced size is checked against the
  * route's limit and sets the body's deadline, but reserves nothing.
  */
-static void start_body(struct http_server *s, struct MHD_Connection *conn,
-                       struct request_state *st)
+static void start_body(struct http_server *s, struct MHD_Connection *conn, struct request_state *st)
 {
     st->expected = st->route->max_body;
     const char *cl =
@@ -329,6 +333,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         .body_len = st->len,
         .authorization =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+        .conn = conn,
     };
     if (st->body)
         st->body[st->len] = 0;

@@ -14,8 +14,8 @@
  * Handlers see a fully received, size-checked body and fill an http_reply;
  * they never touch libmicrohttpd.
  */
-#define HTTP_MAX_PARAMS    2
-#define HTTP_HEADER_MEMORY (64 * 1024)  /* request line + headers + read buffer */
+#define HTTP_MAX_PARAMS    4
+#define HTTP_HEADER_MEMORY (64 * 1024) /* request line + headers + read buffer */
 
 struct http_request {
     const char *method;
@@ -25,7 +25,11 @@ struct http_request {
     const char *params[HTTP_MAX_PARAMS]; /* path segments matched by '*' */
     const char *authorization;           /* Authorization header or NULL */
     const char *client;                  /* the peer's address (for the log), never NULL */
+    void *conn;                          /* the layer's connection: http_request_query */
 };
+
+/* The value of query argument key ("?since=10&limit=5"), or NULL when absent. */
+const char *http_request_query(const struct http_request *req, const char *key);
 
 struct http_reply {
     unsigned status;

@@ -36,6 +36,8 @@ static void usage(FILE *f)
         "  --require-boot-policy true|false  --require-ima-policy true|false\n"
         "                           fail a machine that has no policy of the kind (default true)\n"
         "  --metrics-token FILE     /metrics requires this bearer token (made when missing)\n"
+        "  --admin-readonly-token FILE  a second admin token that may only read (made when\n"
+        "                           missing)\n"
         "  --body-budget BYTES  --min-body-rate BYTES/S  --per-address-connections N\n"
         "  --port-file FILE         write the bound port there once listening\n"
         "  --version\n",
@@ -71,6 +73,7 @@ static const struct option options[] = {
     {"body-budget", required_argument, NULL, 21},
     {"min-body-rate", required_argument, NULL, 22},
     {"per-address-connections", required_argument, NULL, 23},
+    {"admin-readonly-token", required_argument, NULL, 24},
     {"config", required_argument, NULL, 'c'},
     {"port-file", required_argument, NULL, 'p'},
     {"help", no_argument, NULL, 'h'},
@@ -104,6 +107,7 @@ static const struct flag_key flag_keys[] = {
     {"server", "body_budget"},
     {"server", "min_body_rate"},
     {"server", "per_address_connections"},
+    {"keys", "admin_readonly_token"},
 };
 
 struct args {
@@ -233,20 +237,32 @@ static int run(struct verifier_config *cfg, const struct args *a)
                  r == -EPERM ? " (the file must be mode 0600)" : "");
         goto out;
     }
+    r = admin_token_identity(v.admin_token, v.admin_identity);
+    if (r < 0)
+        goto out;
     if (cfg->metrics_token) {
         r = admin_token_load_or_create(cfg->metrics_token, v.metrics_token);
         if (r < 0) {
-            vlog_msg(&v.log, LOG_ERR, "metrics token '%s': %s%s", cfg->metrics_token,
-                     strerror(-r), r == -EPERM ? " (the file must be mode 0600)" : "");
+            vlog_msg(&v.log, LOG_ERR, "metrics token '%s': %s%s", cfg->metrics_token, strerror(-r),
+                     r == -EPERM ? " (the file must be mode 0600)" : "");
             goto out;
         }
         v.metrics_token_set = true;
+    }
+    if (cfg->admin_readonly_token) {
+        r = admin_token_load_or_create(cfg->admin_readonly_token, v.readonly_token);
+        if (r < 0) {
+            vlog_msg(&v.log, LOG_ERR, "read-only admin token '%s': %s%s", cfg->admin_readonly_token,
+                     strerror(-r), r == -EPERM ? " (the file must be mode 0600)" : "");
+            goto out;
+        }
+        v.readonly_token_set = true;
     }
     warn_policy_opt_outs(&v);
     r = nonce_key_load_or_create(cfg->nonce_key, &v.nonce_key);
     if (r < 0) {
         vlog_msg(&v.log, LOG_ERR, "nonce key '%s': %s%s", cfg->nonce_key, strerror(-r),
-                 r == -EPERM ? " (the file must be mode 0600)"
+                 r == -EPERM     ? " (the file must be mode 0600)"
                  : r == -EBADMSG ? " (it must hold exactly 32 bytes)"
                                  : "");
         goto out;
@@ -268,6 +284,7 @@ static int run(struct verifier_config *cfg, const struct args *a)
         .readers = cfg->workers,
         .batch_max = cfg->batch_max,
         .max_pending = cfg->max_pending,
+        .evidence_per_machine = cfg->evidence_per_machine,
     };
     r = storage_sqlite_open(&so, &v.storage);
     if (r < 0) {
@@ -326,6 +343,7 @@ out:
     ek_trust_done(&v.ek_trust);
     free(v.pcr_selection_text);
     OPENSSL_cleanse(v.admin_token, sizeof(v.admin_token));
+    OPENSSL_cleanse(v.readonly_token, sizeof(v.readonly_token));
     OPENSSL_cleanse(&v.nonce_key, sizeof(v.nonce_key));
     return r;
 }

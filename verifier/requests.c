@@ -271,24 +271,33 @@ static bool identifier_valid(const char *s)
     return true;
 }
 
+bool policy_target_valid(const char *scope, const char *name, const char *kind, struct req_error *e)
+{
+    if (strcmp(scope, "machine") != 0 && strcmp(scope, "group") != 0)
+        return req_fail(e, "scope", "must be 'machine' or 'group'"), false;
+    if (strcmp(kind, "boot") != 0 && strcmp(kind, "ima") != 0)
+        return req_fail(e, "kind", "must be 'boot' or 'ima'"), false;
+    if (!*name || strlen(name) > 127 || !identifier_valid(name))
+        return req_fail(e, "name", "1-127 letters, digits, '-', '.', '_'"), false;
+    return true;
+}
+
 int parse_policy_request(const char *body, size_t len, struct policy_request *ret,
                          struct req_error *e)
 {
-    static const char *const allowed[] = {"scope", "name", "kind", "policy", NULL};
+    static const char *const allowed[] = {"scope", "name", "kind", "policy", "reason", NULL};
     _cleanup_json_ json_t *o = NULL;
-    const char *scope, *name, *kind;
+    const char *scope, *name, *kind, *reason = NULL;
     *ret = (struct policy_request){0};
     int r = jc_parse_object(body, len, allowed, &o, e);
     if (r < 0 || (r = jc_string(o, "scope", true, 15, &scope, e)) < 0 ||
         (r = jc_string(o, "name", true, 127, &name, e)) < 0 ||
-        (r = jc_string(o, "kind", true, 7, &kind, e)) < 0)
+        (r = jc_string(o, "kind", true, 7, &kind, e)) < 0 ||
+        (r = jc_string(o, "reason", false, REQ_REASON_MAX, &reason, e)) < 0)
         return r;
-    if (strcmp(scope, "machine") != 0 && strcmp(scope, "group") != 0)
-        return req_fail(e, "scope", "must be 'machine' or 'group'");
-    if (strcmp(kind, "boot") != 0 && strcmp(kind, "ima") != 0)
-        return req_fail(e, "kind", "must be 'boot' or 'ima'");
-    if (!identifier_valid(name))
-        return req_fail(e, "name", "only letters, digits, '-', '.', '_'");
+    if (!policy_target_valid(scope, name, kind, e))
+        return -EINVAL;
+    snprintf(ret->reason, sizeof(ret->reason), "%s", reason ? reason : "");
     json_t *p = json_object_get(o, "policy");
     if (!p || !json_is_object(p))
         return req_fail(e, "policy", "must be a JSON object");
@@ -298,5 +307,86 @@ int parse_policy_request(const char *body, size_t len, struct policy_request *re
     snprintf(ret->scope, sizeof(ret->scope), "%s", scope);
     snprintf(ret->name, sizeof(ret->name), "%s", name);
     snprintf(ret->kind, sizeof(ret->kind), "%s", kind);
+    return 0;
+}
+
+/* "kind" (default boot) and "group" (optional, a policy name) of capture and approve. */
+static int kind_and_group(json_t *o, char kind[8], char group[64], struct req_error *e)
+{
+    const char *k = NULL, *g = NULL;
+    int r = jc_string(o, "kind", false, 7, &k, e);
+    if (r == 0)
+        r = jc_string(o, "group", false, 63, &g, e);
+    if (r < 0)
+        return r;
+    snprintf(kind, 8, "%s", k ? k : "boot");
+    snprintf(group, 64, "%s", g ? g : "");
+    if (!policy_target_valid(g ? "group" : "machine", g ? g : "m", kind, e))
+        return -EINVAL;
+    return 0;
+}
+
+/* A reason an operator must give: 1..REQ_REASON_MAX bytes, not only blanks. */
+static int required_reason(json_t *o, char out[REQ_REASON_MAX + 1], struct req_error *e)
+{
+    const char *reason;
+    int r = jc_string(o, "reason", true, REQ_REASON_MAX, &reason, e);
+    if (r < 0)
+        return r;
+    if (strspn(reason, " \t\n") == strlen(reason))
+        return req_fail(e, "reason", "must say why");
+    snprintf(out, REQ_REASON_MAX + 1, "%s", reason);
+    return 0;
+}
+
+int parse_capture_request(const char *body, size_t len, struct capture_request *ret,
+                          struct req_error *e)
+{
+    static const char *const allowed[] = {"kind", "group", "dry_run", "reason", NULL};
+    _cleanup_json_ json_t *o = NULL;
+    const char *reason = NULL;
+    *ret = (struct capture_request){0};
+    int r = jc_parse_object(body, len, allowed, &o, e);
+    if (r < 0 || (r = kind_and_group(o, ret->kind, ret->group, e)) < 0 ||
+        (r = jc_string(o, "reason", false, REQ_REASON_MAX, &reason, e)) < 0)
+        return r;
+    json_t *d = json_object_get(o, "dry_run");
+    if (d && !json_is_boolean(d))
+        return req_fail(e, "dry_run", "must be true or false");
+    ret->dry_run = json_is_true(d);
+    snprintf(ret->reason, sizeof(ret->reason), "%s", reason ? reason : "");
+    return 0;
+}
+
+int parse_approve_request(const char *body, size_t len, struct approve_request *ret,
+                          struct req_error *e)
+{
+    static const char *const allowed[] = {"machine", "kind",         "group",
+                                          "reason",  "base_version", NULL};
+    _cleanup_json_ json_t *o = NULL;
+    const char *machine;
+    *ret = (struct approve_request){0};
+    int r = jc_parse_object(body, len, allowed, &o, e);
+    if (r < 0 || (r = jc_string(o, "machine", true, 32, &machine, e)) < 0 ||
+        (r = kind_and_group(o, ret->kind, ret->group, e)) < 0 ||
+        (r = required_reason(o, ret->reason, e)) < 0 ||
+        (r = jc_int(o, "base_version", true, 0, INT32_MAX, &ret->base_version, e)) < 0)
+        return r;
+    if (!is_lower_hex(machine, 32))
+        return req_fail(e, "machine", "must be 32 lowercase hex characters");
+    snprintf(ret->machine_id, sizeof(ret->machine_id), "%s", machine);
+    return 0;
+}
+
+int parse_rollback_request(const char *body, size_t len, struct rollback_request *ret,
+                           struct req_error *e)
+{
+    static const char *const allowed[] = {"version", "reason", NULL};
+    _cleanup_json_ json_t *o = NULL;
+    *ret = (struct rollback_request){0};
+    int r = jc_parse_object(body, len, allowed, &o, e);
+    if (r < 0 || (r = jc_int(o, "version", true, 1, INT32_MAX, &ret->version, e)) < 0 ||
+        (r = required_reason(o, ret->reason, e)) < 0)
+        return r;
     return 0;
 }

@@ -64,11 +64,37 @@ struct proof_request {
     size_t signature_len;
 };
 
+#define REQ_REASON_MAX 1000
+
 struct policy_request { /* admin: PUT a policy */
     char scope[16];     /* "machine" or "group" */
     char name[128];
-    char kind[8]; /* "boot" or "ima" */
-    char *policy; /* compact JSON text of the policy document */
+    char kind[8];                    /* "boot" or "ima" */
+    char *policy;                    /* compact JSON text of the policy document */
+    char reason[REQ_REASON_MAX + 1]; /* optional: why (policy versions, audit) */
+};
+
+/* POST /v1/admin/machines/{id}/capture */
+struct capture_request {
+    char kind[8];   /* "boot" (default) or "ima" */
+    char group[64]; /* set the group's policy; "" the machine's own */
+    bool dry_run;   /* only show the policy */
+    char reason[REQ_REASON_MAX + 1];
+};
+
+/* POST /v1/admin/policies/approve */
+struct approve_request {
+    char machine_id[33];
+    char kind[8];
+    char group[64];
+    char reason[REQ_REASON_MAX + 1]; /* required */
+    int64_t base_version;            /* the version the operator reviewed the diff against */
+};
+
+/* POST /v1/admin/policies/{scope}/{name}/{kind}/rollback */
+struct rollback_request {
+    int64_t version;
+    char reason[REQ_REASON_MAX + 1]; /* required */
 };
 
 int parse_enroll_request(const char *body, size_t len, struct enroll_request *ret,
@@ -92,3 +118,14 @@ void proof_request_done(struct proof_request *r);
 int parse_policy_request(const char *body, size_t len, struct policy_request *ret,
                          struct req_error *e);
 void policy_request_done(struct policy_request *r);
+
+int parse_capture_request(const char *body, size_t len, struct capture_request *ret,
+                          struct req_error *e);
+int parse_approve_request(const char *body, size_t len, struct approve_request *ret,
+                          struct req_error *e);
+int parse_rollback_request(const char *body, size_t len, struct rollback_request *ret,
+                           struct req_error *e);
+
+/* A policy scope, name and kind as the admin API takes them (path or body). */
+bool policy_target_valid(const char *scope, const char *name, const char *kind,
+                         struct req_error *e);

@@ -18,7 +18,13 @@ const struct http_route verifier_routes[] = {
     {"GET", "/v1/admin/machines", 0, api_admin_machines, "admin"},
     {"GET", "/v1/admin/machines/*", 0, api_admin_machine, "admin"},
     {"GET", "/v1/admin/machines/*/evidence", 0, api_admin_evidence, "admin"},
+    {"GET", "/v1/admin/machines/*/diff", 0, api_admin_diff, "admin"},
     {"POST", "/v1/admin/machines/*/*", 64 * KiB, api_admin_machine_action, "admin"},
     {"PUT", "/v1/admin/policies", 1 * MiB, api_admin_policy, "admin"},
+    {"POST", "/v1/admin/policies/approve", 64 * KiB, api_admin_approve, "admin"},
+    {"GET", "/v1/admin/policies/*/*/*/versions", 0, api_admin_policy_versions, "admin"},
+    {"GET", "/v1/admin/policies/*/*/*/versions/*", 0, api_admin_policy_version, "admin"},
+    {"POST", "/v1/admin/policies/*/*/*/rollback", 64 * KiB, api_admin_policy_rollback, "admin"},
+    {"GET", "/v1/admin/audit", 0, api_admin_audit, "admin"},
 };
 const size_t verifier_n_routes = sizeof(verifier_routes) / sizeof(verifier_routes[0]);

@@ -19,7 +19,7 @@
 #include "common/cleanup.h"
 #include "storage.h"
 
-#define STMT_CACHE 40
+#define STMT_CACHE 64
 
 struct conn {
     sqlite3 *db;
@@ -45,6 +45,7 @@ struct storage_sqlite {
     bool *reader_busy;
     unsigned batch_max;
     unsigned max_pending;
+    unsigned evidence_per_machine;
     pthread_mutex_t lock;
     pthread_cond_t queue_cond;  /* writer: work arrived */
     pthread_cond_t reader_cond; /* a read connection was released */
@@ -113,6 +114,32 @@ static const char *const migrations[] = {
      */
     ("CREATE TABLE used_nonces (nonce BLOB PRIMARY KEY, expires_at INTEGER NOT NULL)"
      " WITHOUT ROWID; CREATE INDEX used_nonces_expiry ON used_nonces (expires_at);"),
+    /*
+     * 8 (lifecycle): the evidence of each machine's last attestations (several
+     * rows, passed or not); policy versions (the policies row is the current
+     * one, its version named); the admin audit log; the policy versions each
+     * verdict was judged under. Policies of before get version 1.
+     */
+    "CREATE TABLE evidence8 (id INTEGER PRIMARY KEY, machine_id TEXT NOT NULL,"
+    " at INTEGER NOT NULL, quote BLOB NOT NULL, signature BLOB NOT NULL, pcrs TEXT NOT NULL,"
+    " event_log BLOB, ima_log BLOB, ima_from INTEGER NOT NULL,"
+    " passed INTEGER NOT NULL DEFAULT 0, quote_ok INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO evidence8 (machine_id, at, quote, signature, pcrs, event_log, ima_log, ima_from)"
+    " SELECT machine_id, at, quote, signature, pcrs, event_log, ima_log, ima_from FROM evidence;"
+    "DROP TABLE evidence; ALTER TABLE evidence8 RENAME TO evidence;"
+    "CREATE INDEX evidence_machine ON evidence (machine_id, id);"
+    "ALTER TABLE policies ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
+    "CREATE TABLE policy_versions (scope TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,"
+    " version INTEGER NOT NULL, body TEXT NOT NULL, action TEXT NOT NULL, author TEXT NOT NULL,"
+    " at INTEGER NOT NULL, reason TEXT NOT NULL, diff TEXT NOT NULL,"
+    " PRIMARY KEY (scope, name, kind, version));"
+    "INSERT INTO policy_versions SELECT scope, name, kind, 1, policy, 'set', 'schema-8-migration',"
+    " 0, 'set before policy versions existed', '{}' FROM policies;"
+    "CREATE TABLE audit (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL,"
+    " action TEXT NOT NULL, target TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT NOT NULL);"
+    "CREATE INDEX audit_at ON audit (at, id);"
+    "ALTER TABLE attestations ADD COLUMN boot_policy TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE attestations ADD COLUMN ima_policy TEXT NOT NULL DEFAULT '';",
 };
 
 static struct storage_sqlite *to_sqlite(struct storage *s)
@@ -471,7 +498,7 @@ static int sqlite_take_enrollment(struct storage *s, const char *id, struct enro
 
 #define MACHINE_COLUMNS                                                                            \
     "machine_id, hostname, ak_name, ek_digest, ak_public, status, grp, enrolled_at, has_clock,"    \
-    " clock, reset_count, restart_count, ima_count, ima_state, last_status, last_verdict_at,"     \
+    " clock, reset_count, restart_count, ima_count, ima_state, last_status, last_verdict_at,"      \
     " ek_public, ima_policy"
 
 static int read_machine(sqlite3_stmt *st, struct machine *m)
@@ -608,10 +635,13 @@ static int sqlite_enroll_machine(struct storage *s, const struct machine *m)
     return submit(to_sqlite(s), op_enroll_machine, (void *)m);
 }
 
+static int put_audit(struct conn *c, const struct audit_entry *e);
+
 struct machine_field_arg {
     const char *sql;
     const char *machine_id;
     const char *value;
+    const struct audit_entry *audit;
 };
 
 static int op_update_machine(struct conn *c, void *arg)
@@ -627,26 +657,31 @@ static int op_update_machine(struct conn *c, void *arg)
     int r = step_done(st);
     if (r < 0)
         return r;
-    return sqlite3_changes(c->db) > 0 ? 0 : -ENOENT;
+    if (sqlite3_changes(c->db) == 0)
+        return -ENOENT;
+    return a->audit ? put_audit(c, a->audit) : 0;
 }
 
-static int sqlite_set_machine_status(struct storage *s, const char *machine_id, const char *status)
+static int sqlite_set_machine_status(struct storage *s, const char *machine_id, const char *status,
+                                     const struct audit_entry *audit)
 {
     struct machine_field_arg a = {"UPDATE machines SET status = ? WHERE machine_id = ?", machine_id,
-                                  status};
+                                  status, audit};
     return submit(to_sqlite(s), op_update_machine, &a);
 }
 
-static int sqlite_set_machine_group(struct storage *s, const char *machine_id, const char *group)
+static int sqlite_set_machine_group(struct storage *s, const char *machine_id, const char *group,
+                                    const struct audit_entry *audit)
 {
     struct machine_field_arg a = {"UPDATE machines SET grp = ? WHERE machine_id = ?", machine_id,
-                                  group};
+                                  group, audit};
     return submit(to_sqlite(s), op_update_machine, &a);
 }
 
 static int op_reset_machine(struct conn *c, void *arg)
 {
-    const char *machine_id = arg;
+    const struct machine_field_arg *a = arg;
+    const char *machine_id = a->machine_id;
     sqlite3_stmt *st = stmt(c, "DELETE FROM evidence WHERE machine_id = ?");
     if (!st)
         return -EIO;
@@ -661,12 +696,16 @@ static int op_reset_machine(struct conn *c, void *arg)
     r = step_done(st);
     if (r < 0)
         return r;
-    return sqlite3_changes(c->db) > 0 ? 0 : -ENOENT;
+    if (sqlite3_changes(c->db) == 0)
+        return -ENOENT;
+    return a->audit ? put_audit(c, a->audit) : 0;
 }
 
-static int sqlite_reset_machine(struct storage *s, const char *machine_id)
+static int sqlite_reset_machine(struct storage *s, const char *machine_id,
+                                const struct audit_entry *audit)
 {
-    return submit(to_sqlite(s), op_reset_machine, (void *)machine_id);
+    struct machine_field_arg a = {NULL, machine_id, NULL, audit};
+    return submit(to_sqlite(s), op_reset_machine, &a);
 }
 
 static int sqlite_list_machines(struct storage *s,
@@ -702,7 +741,8 @@ static int sqlite_list_attestations(struct storage *s, const char *machine_id, u
     struct storage_sqlite *q = to_sqlite(s);
     struct conn *c = reader_get(q);
     int r = -EIO;
-    sqlite3_stmt *st = stmt(c, "SELECT ak_name, at, status, failed_checks FROM attestations"
+    sqlite3_stmt *st = stmt(c, "SELECT ak_name, at, status, failed_checks, boot_policy,"
+                               " ima_policy FROM attestations"
                                " WHERE machine_id = ? ORDER BY id DESC LIMIT ?");
     if (st) {
         int step;
@@ -716,6 +756,8 @@ static int sqlite_list_attestations(struct storage *s, const char *machine_id, u
             a.at = sqlite3_column_int64(st, 1);
             copy_text(a.status, sizeof(a.status), st, 2);
             a.failed_checks = (char *)sqlite3_column_text(st, 3);
+            copy_text(a.boot_policy, sizeof(a.boot_policy), st, 4);
+            copy_text(a.ima_policy_ref, sizeof(a.ima_policy_ref), st, 5);
             r = each(&a, userdata);
         }
         if (r == 0 && step != SQLITE_DONE)
@@ -778,7 +820,8 @@ static int sqlite_nonce_used(struct storage *s, const uint8_t nonce[ST_NONCE_LEN
  * admitted (same AK, same EK, enrolled): an operator's reset, revoke or a
  * re-enrollment that committed while this attestation was judged wins.
  */
-#define ADMITTED " WHERE machine_id = ?8 AND ak_name = ?9 AND ek_digest = ?10 AND status = 'enrolled'"
+#define ADMITTED                                                                                   \
+    " WHERE machine_id = ?8 AND ak_name = ?9 AND ek_digest = ?10 AND status = 'enrolled'"
 
 static int update_machine_state(struct conn *c, const struct attestation_record *a)
 {
@@ -829,11 +872,13 @@ static void bind_blob_or_null(sqlite3_stmt *st, int i, const uint8_t *buf, size_
         sqlite3_bind_null(st, i);
 }
 
-static int put_evidence(struct conn *c, const struct attestation_record *a)
+/* The attestation's evidence, then the machine's rows beyond the last keep pruned. */
+static int put_evidence(struct conn *c, const struct attestation_record *a, unsigned keep)
 {
     const struct evidence *e = a->evidence;
-    sqlite3_stmt *st = stmt(c, "INSERT OR REPLACE INTO evidence (machine_id, at, quote, signature,"
-                               " pcrs, event_log, ima_log, ima_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    sqlite3_stmt *st = stmt(c, "INSERT INTO evidence (machine_id, at, quote, signature,"
+                               " pcrs, event_log, ima_log, ima_from, passed, quote_ok)"
+                               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st)
         return -EIO;
     sqlite3_bind_text(st, 1, a->machine_id, -1, SQLITE_STATIC);
@@ -844,12 +889,29 @@ static int put_evidence(struct conn *c, const struct attestation_record *a)
     bind_blob_or_null(st, 6, e->event_log, e->event_log_len);
     bind_blob_or_null(st, 7, e->ima_log, e->ima_log_len);
     sqlite3_bind_int64(st, 8, e->ima_from);
+    sqlite3_bind_int(st, 9, a->pass);
+    sqlite3_bind_int(st, 10, e->quote_ok);
+    int r = step_done(st);
+    if (r < 0)
+        return r;
+    st = stmt(c, "DELETE FROM evidence WHERE machine_id = ?1 AND id NOT IN"
+                 " (SELECT id FROM evidence WHERE machine_id = ?1 ORDER BY id DESC LIMIT ?2)");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_text(st, 1, a->machine_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, (int)keep);
     return step_done(st);
 }
 
+struct record_arg {
+    const struct attestation_record *a;
+    unsigned keep; /* evidence rows per machine */
+};
+
 static int op_record_attestation(struct conn *c, void *arg)
 {
-    const struct attestation_record *a = arg;
+    const struct record_arg *ra = arg;
+    const struct attestation_record *a = ra->a;
     if (!a->nonce)
         return -EINVAL; /* every attestation consumes its nonce */
     /* First: a replayed nonce writes nothing (the savepoint rolls back). */
@@ -861,7 +923,8 @@ static int op_record_attestation(struct conn *c, void *arg)
     if (r < 0)
         return r;
     sqlite3_stmt *st = stmt(c, "INSERT INTO attestations (machine_id, ak_name, at, status,"
-                               " failed_checks) VALUES (?, ?, ?, ?, ?)");
+                               " failed_checks, boot_policy, ima_policy)"
+                               " VALUES (?, ?, ?, ?, ?, ?, ?)");
     if (!st)
         return -EIO;
     sqlite3_bind_text(st, 1, a->machine_id, -1, SQLITE_STATIC);
@@ -869,42 +932,256 @@ static int op_record_attestation(struct conn *c, void *arg)
     sqlite3_bind_int64(st, 3, a->at);
     sqlite3_bind_text(st, 4, a->status, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, a->failed_checks ? a->failed_checks : "[]", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, a->boot_policy, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, a->ima_policy_ref, -1, SQLITE_STATIC);
     r = step_done(st);
     if (r < 0 || !a->evidence)
         return r;
-    return put_evidence(c, a);
+    return put_evidence(c, a, ra->keep);
 }
 
 static int sqlite_record_attestation(struct storage *s, const struct attestation_record *a)
 {
-    return submit(to_sqlite(s), op_record_attestation, (void *)a);
+    struct record_arg ra = {a, to_sqlite(s)->evidence_per_machine};
+    return submit(to_sqlite(s), op_record_attestation, &ra);
 }
 
 /* ---- policies ---- */
 
-struct policy_arg {
-    const char *scope, *name, *kind, *policy;
-};
-
-static int op_set_policy(struct conn *c, void *arg)
+void policy_ref_text(const struct policy_ref *ref, char out[ST_POLICY_REF_MAX])
 {
-    struct policy_arg *a = arg;
-    sqlite3_stmt *st = stmt(c, "INSERT OR REPLACE INTO policies (scope, name, kind, policy)"
-                               " VALUES (?, ?, ?, ?)");
+    out[0] = 0;
+    if (ref && ref->version > 0)
+        snprintf(out, ST_POLICY_REF_MAX, "%s/%s@%lld", ref->scope, ref->name,
+                 (long long)ref->version);
+}
+
+void policy_version_done(struct policy_version *v)
+{
+    if (!v)
+        return;
+    free(v->reason);
+    free(v->body);
+    free(v->diff);
+    v->reason = v->body = v->diff = NULL;
+}
+
+/* The current version of (scope, name, kind): 0 when none; -EIO. */
+static int64_t current_version(struct conn *c, const struct policy_change *a)
+{
+    sqlite3_stmt *st = stmt(c, "SELECT max(version) FROM policy_versions"
+                               " WHERE scope = ? AND name = ? AND kind = ?");
     if (!st)
         return -EIO;
     sqlite3_bind_text(st, 1, a->scope, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, a->name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, a->kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, a->policy, -1, SQLITE_STATIC);
+    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -EIO;
+    sqlite3_reset(st);
+    return v;
+}
+
+static int put_audit(struct conn *c, const struct audit_entry *e)
+{
+    sqlite3_stmt *st = stmt(c, "INSERT INTO audit (at, actor, action, target, reason, detail)"
+                               " VALUES (?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, e->at);
+    sqlite3_bind_text(st, 2, e->actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, e->action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, e->target, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, e->reason ? e->reason : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, e->detail ? e->detail : "", -1, SQLITE_STATIC);
     return step_done(st);
 }
 
-static int sqlite_set_policy(struct storage *s, const char *scope, const char *name,
-                             const char *kind, const char *policy_json)
+struct set_policy_arg {
+    const struct policy_change *c;
+    int64_t version;
+};
+
+static int op_set_policy(struct conn *c, void *arg)
 {
-    struct policy_arg a = {scope, name, kind, policy_json};
-    return submit(to_sqlite(s), op_set_policy, &a);
+    struct set_policy_arg *sa = arg;
+    const struct policy_change *a = sa->c;
+    int64_t cur = current_version(c, a);
+    if (cur < 0)
+        return (int)cur;
+    if (a->base_version >= 0 && a->base_version != cur)
+        return -ESTALE; /* another change committed first */
+    sa->version = cur + 1;
+    sqlite3_stmt *st = stmt(c, "INSERT INTO policy_versions (scope, name, kind, version, body,"
+                               " action, author, at, reason, diff)"
+                               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_text(st, 1, a->scope, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, a->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, a->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, sa->version);
+    sqlite3_bind_text(st, 5, a->body, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, a->action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, a->author, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, a->at);
+    sqlite3_bind_text(st, 9, a->reason ? a->reason : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, a->diff ? a->diff : "{}", -1, SQLITE_STATIC);
+    int r = step_done(st);
+    if (r < 0)
+        return r;
+    st = stmt(c, "INSERT OR REPLACE INTO policies (scope, name, kind, policy, version)"
+                 " VALUES (?, ?, ?, ?, ?)");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_text(st, 1, a->scope, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, a->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, a->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, a->body, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, sa->version);
+    r = step_done(st);
+    if (r < 0)
+        return r;
+    char target[ST_POLICY_REF_MAX + 160], action[32];
+    snprintf(target, sizeof(target), "%s/%s/%s@%lld", a->scope, a->name, a->kind,
+             (long long)sa->version);
+    snprintf(action, sizeof(action), "policy-%s", a->action);
+    const struct audit_entry e = {.at = a->at,
+                                  .actor = a->author,
+                                  .action = action,
+                                  .target = target,
+                                  .reason = a->reason,
+                                  .detail = a->diff};
+    return put_audit(c, &e);
+}
+
+static int sqlite_set_policy(struct storage *s, const struct policy_change *c, int64_t *ret_version)
+{
+    struct set_policy_arg a = {c, 0};
+    int r = submit(to_sqlite(s), op_set_policy, &a);
+    if (r == 0 && ret_version)
+        *ret_version = a.version;
+    return r;
+}
+
+static int read_version(sqlite3_stmt *st, struct policy_version *v)
+{
+    *v = (struct policy_version){.version = sqlite3_column_int64(st, 0),
+                                 .at = sqlite3_column_int64(st, 1)};
+    copy_text(v->action, sizeof(v->action), st, 2);
+    copy_text(v->author, sizeof(v->author), st, 3);
+    const char *t[3];
+    for (int i = 0; i < 3; i++) {
+        t[i] = (const char *)sqlite3_column_text(st, 4 + i);
+    }
+    v->reason = strdup(t[0] ? t[0] : "");
+    v->body = strdup(t[1] ? t[1] : "");
+    v->diff = strdup(t[2] ? t[2] : "{}");
+    if (!v->reason || !v->body || !v->diff) {
+        policy_version_done(v);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+#define VERSION_COLUMNS "version, at, action, author, reason, body, diff"
+
+static int sqlite_get_policy_version(struct storage *s, const char *scope, const char *name,
+                                     const char *kind, int64_t version, struct policy_version *ret)
+{
+    struct storage_sqlite *q = to_sqlite(s);
+    struct conn *c = reader_get(q);
+    int r = -EIO;
+    sqlite3_stmt *st = stmt(c, "SELECT " VERSION_COLUMNS " FROM policy_versions"
+                               " WHERE scope = ?1 AND name = ?2 AND kind = ?3 AND"
+                               " (?4 = 0 OR version = ?4) ORDER BY version DESC LIMIT 1");
+    if (st) {
+        sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, version);
+        int step = sqlite3_step(st);
+        r = step == SQLITE_ROW ? read_version(st, ret) : step == SQLITE_DONE ? -ENOENT : -EIO;
+        sqlite3_reset(st);
+    }
+    reader_put(q, c);
+    return r;
+}
+
+static int sqlite_list_policy_versions(struct storage *s, const char *scope, const char *name,
+                                       const char *kind, unsigned limit,
+                                       int (*each)(const struct policy_version *v, void *userdata),
+                                       void *userdata)
+{
+    struct storage_sqlite *q = to_sqlite(s);
+    struct conn *c = reader_get(q);
+    int r = -EIO;
+    sqlite3_stmt *st = stmt(c, "SELECT " VERSION_COLUMNS " FROM policy_versions"
+                               " WHERE scope = ? AND name = ? AND kind = ?"
+                               " ORDER BY version DESC LIMIT ?");
+    if (st) {
+        int step;
+        r = 0;
+        sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 4, (int)limit);
+        while (r == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+            struct policy_version v;
+            r = read_version(st, &v);
+            if (r == 0)
+                r = each(&v, userdata);
+            policy_version_done(&v);
+        }
+        if (r == 0 && step != SQLITE_DONE)
+            r = -EIO;
+        sqlite3_reset(st);
+    }
+    reader_put(q, c);
+    return r;
+}
+
+static int op_add_audit(struct conn *c, void *arg)
+{
+    return put_audit(c, arg);
+}
+
+static int sqlite_add_audit(struct storage *s, const struct audit_entry *e)
+{
+    return submit(to_sqlite(s), op_add_audit, (void *)e);
+}
+
+static int sqlite_list_audit(struct storage *s, int64_t since, unsigned limit,
+                             int (*each)(const struct audit_entry *e, void *userdata),
+                             void *userdata)
+{
+    struct storage_sqlite *q = to_sqlite(s);
+    struct conn *c = reader_get(q);
+    int r = -EIO;
+    sqlite3_stmt *st = stmt(c, "SELECT id, at, actor, action, target, reason, detail FROM audit"
+                               " WHERE at >= ? ORDER BY at, id LIMIT ?");
+    if (st) {
+        int step;
+        r = 0;
+        sqlite3_bind_int64(st, 1, since);
+        sqlite3_bind_int(st, 2, (int)(limit < ST_AUDIT_LIMIT_MAX ? limit : ST_AUDIT_LIMIT_MAX));
+        while (r == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+            const struct audit_entry e = {
+                .id = sqlite3_column_int64(st, 0),
+                .at = sqlite3_column_int64(st, 1),
+                .actor = (const char *)sqlite3_column_text(st, 2),
+                .action = (const char *)sqlite3_column_text(st, 3),
+                .target = (const char *)sqlite3_column_text(st, 4),
+                .reason = (const char *)sqlite3_column_text(st, 5),
+                .detail = (const char *)sqlite3_column_text(st, 6),
+            };
+            r = each(&e, userdata);
+        }
+        if (r == 0 && step != SQLITE_DONE)
+            r = -EIO;
+        sqlite3_reset(st);
+    }
+    reader_put(q, c);
+    return r;
 }
 
 void evidence_done(struct evidence *e)
@@ -920,7 +1197,9 @@ void evidence_done(struct evidence *e)
 static int read_evidence(sqlite3_stmt *st, struct evidence *e)
 {
     *e = (struct evidence){.at = sqlite3_column_int64(st, 0),
-                           .ima_from = sqlite3_column_int64(st, 6)};
+                           .ima_from = sqlite3_column_int64(st, 6),
+                           .passed = sqlite3_column_int(st, 7) != 0,
+                           .quote_ok = sqlite3_column_int(st, 8) != 0};
     const char *pcrs = (const char *)sqlite3_column_text(st, 3);
     e->pcrs = strdup(pcrs ? pcrs : "{}");
     if (!e->pcrs || copy_blob(&e->quote, &e->quote_len, st, 1) < 0 ||
@@ -938,8 +1217,9 @@ static int sqlite_get_evidence(struct storage *s, const char *machine_id, struct
     struct storage_sqlite *q = to_sqlite(s);
     struct conn *c = reader_get(q);
     int r = -EIO;
-    sqlite3_stmt *st = stmt(c, "SELECT at, quote, signature, pcrs, event_log, ima_log, ima_from"
-                               " FROM evidence WHERE machine_id = ?");
+    sqlite3_stmt *st = stmt(c, "SELECT at, quote, signature, pcrs, event_log, ima_log, ima_from,"
+                               " passed, quote_ok FROM evidence WHERE machine_id = ?"
+                               " ORDER BY id DESC LIMIT 1");
     if (st) {
         sqlite3_bind_text(st, 1, machine_id, -1, SQLITE_STATIC);
         int step = sqlite3_step(st);
@@ -954,16 +1234,17 @@ static int sqlite_get_evidence(struct storage *s, const char *machine_id, struct
 }
 
 static int sqlite_get_policy(struct storage *s, const struct machine *m, const char *kind,
-                             char **ret_json)
+                             char **ret_json, struct policy_ref *ret_ref)
 {
     struct storage_sqlite *q = to_sqlite(s);
     struct conn *c = reader_get(q);
     int r = -EIO;
     /* The machine's own policy wins over its group's. */
-    sqlite3_stmt *st = stmt(c, "SELECT policy FROM policies WHERE kind = ?1 AND"
-                               " ((scope = 'machine' AND name = ?2) OR"
-                               " (scope = 'group' AND name = ?3))"
-                               " ORDER BY scope = 'machine' DESC LIMIT 1");
+    sqlite3_stmt *st =
+        stmt(c, "SELECT policy, scope, name, version FROM policies WHERE kind = ?1 AND"
+                " ((scope = 'machine' AND name = ?2) OR"
+                " (scope = 'group' AND name = ?3))"
+                " ORDER BY scope = 'machine' DESC LIMIT 1");
     if (st) {
         sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, m->machine_id, -1, SQLITE_STATIC);
@@ -972,6 +1253,11 @@ static int sqlite_get_policy(struct storage *s, const struct machine *m, const c
         if (step == SQLITE_ROW) {
             *ret_json = strdup((const char *)sqlite3_column_text(st, 0));
             r = *ret_json ? 0 : -ENOMEM;
+            if (ret_ref) {
+                copy_text(ret_ref->scope, sizeof(ret_ref->scope), st, 1);
+                copy_text(ret_ref->name, sizeof(ret_ref->name), st, 2);
+                ret_ref->version = sqlite3_column_int64(st, 3);
+            }
         } else if (step == SQLITE_DONE) {
             r = -ENOENT;
         }
@@ -1053,6 +1339,10 @@ static const struct storage_ops sqlite_ops = {
     .record_attestation = sqlite_record_attestation,
     .set_policy = sqlite_set_policy,
     .get_policy = sqlite_get_policy,
+    .get_policy_version = sqlite_get_policy_version,
+    .list_policy_versions = sqlite_list_policy_versions,
+    .add_audit = sqlite_add_audit,
+    .list_audit = sqlite_list_audit,
     .expire = sqlite_expire,
     .stats = sqlite_stats,
 };
@@ -1065,6 +1355,10 @@ int storage_sqlite_open(const struct storage_sqlite_options *o, struct storage *
     q->base.ops = &sqlite_ops;
     q->batch_max = o->batch_max ? o->batch_max : 512;
     q->max_pending = o->max_pending ? o->max_pending : 16;
+    q->evidence_per_machine =
+        o->evidence_per_machine ? o->evidence_per_machine : ST_EVIDENCE_DEFAULT;
+    if (q->evidence_per_machine > ST_EVIDENCE_MAX)
+        q->evidence_per_machine = ST_EVIDENCE_MAX;
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->queue_cond, NULL);
     pthread_cond_init(&q->reader_cond, NULL);

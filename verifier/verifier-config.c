@@ -10,6 +10,7 @@
 #include "common/pcr-selection.h"
 #include "conf/ini-reader.h"
 #include "config.h"
+#include "storage.h"
 #include "verifier-config.h"
 
 static int set_string(char **dst, const char *value)
@@ -67,6 +68,7 @@ int config_init(struct verifier_config *c)
         .per_address_connections = 64,
         .batch_max = 512,
         .max_pending = 16,
+        .evidence_per_machine = ST_EVIDENCE_DEFAULT,
         .nonce_ttl = 120,
         .enrollment_ttl = 300,
         .verdict_ttl = 3600,
@@ -100,6 +102,7 @@ static const struct string_key string_keys[] = {
     {"enrollment", "ek_allowlist", offsetof(struct verifier_config, ek_allowlist)},
     {"attestation", "pcr_selection", offsetof(struct verifier_config, pcr_selection)},
     {"server", "metrics_token", offsetof(struct verifier_config, metrics_token)},
+    {"keys", "admin_readonly_token", offsetof(struct verifier_config, admin_readonly_token)},
 };
 
 int config_set(struct verifier_config *c, const char *section, const char *key, const char *value)
@@ -122,6 +125,8 @@ int config_set(struct verifier_config *c, const char *section, const char *key, 
         return parse_uint(value, 0, 65536, &c->per_address_connections);
     if (strcmp(section, "storage") == 0 && strcmp(key, "batch_max") == 0)
         return parse_uint(value, 1, 100000, &c->batch_max);
+    if (strcmp(section, "storage") == 0 && strcmp(key, "evidence_per_machine") == 0)
+        return parse_uint(value, 1, ST_EVIDENCE_MAX, &c->evidence_per_machine);
     if (strcmp(section, "attestation") == 0 && strcmp(key, "max_pending") == 0)
         return parse_uint(value, 1, 100000, &c->max_pending);
     if (strcmp(section, "enrollment") == 0 && strcmp(key, "ttl") == 0)

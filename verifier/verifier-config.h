@@ -40,9 +40,10 @@ struct verifier_config {
     unsigned body_budget;     /* bytes of request bodies buffered at once, all connections */
     unsigned min_body_rate;   /* bytes per second a body must average (beyond request_timeout) */
     unsigned per_address_connections; /* connections per client address; 0: no limit */
-    unsigned batch_max;       /* writes per group commit */
-    unsigned max_pending;     /* unexpired enrollment challenges per EK */
-    int64_t nonce_ttl;        /* seconds */
+    unsigned batch_max;               /* writes per group commit */
+    unsigned max_pending;             /* unexpired enrollment challenges per EK */
+    unsigned evidence_per_machine;    /* attestations whose evidence is kept per machine */
+    int64_t nonce_ttl;                /* seconds */
     int64_t enrollment_ttl;
     int64_t verdict_ttl;
     int64_t proof_max_age; /* a proof needs a pass younger than this */
@@ -55,6 +56,8 @@ struct verifier_config {
     bool require_boot_policy;
     bool require_ima_policy;
     char *metrics_token; /* file holding a bearer token /metrics requires; NULL: open */
+    /* file holding a second admin token that may only read (GET); NULL: none */
+    char *admin_readonly_token;
 };
 
 /* Fill defaults (paths under state_dir are resolved by config_finish()). */

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "api/admin-token.h"
@@ -75,4 +77,17 @@ bool admin_token_check(const char *token, const char *authorization)
     if (strlen(given) != ADMIN_TOKEN_LEN)
         return false;
     return CRYPTO_memcmp(given, token, ADMIN_TOKEN_LEN) == 0;
+}
+
+int admin_token_identity(const char *token, char out[ADMIN_IDENTITY_LEN + 1])
+{
+    uint8_t d[32];
+    unsigned n = 0;
+    if (EVP_Digest(token, strlen(token), d, &n, EVP_sha256(), NULL) != 1 || n != sizeof(d))
+        return -EIO;
+    _cleanup_free_ char *hex = hex_encode(d, 6);
+    if (!hex)
+        return -ENOMEM;
+    snprintf(out, ADMIN_IDENTITY_LEN + 1, "admin-%s", hex);
+    return 0;
 }

@@ -15,5 +15,13 @@ int admin_token_load_or_create(const char *path, char token[ADMIN_TOKEN_LEN + 1]
 /* Read a token file for a client (attestctl): first line, trimmed. */
 int admin_token_read(const char *path, char token[ADMIN_TOKEN_LEN + 1]);
 
+/*
+ * Who acts with a token, for the audit log and policy versions: "admin-"
+ * and the first 12 hex digits of its SHA-256 (names the token, never
+ * reveals it). -EIO when hashing fails.
+ */
+#define ADMIN_IDENTITY_LEN (6 + 12)
+int admin_token_identity(const char *token, char out[ADMIN_IDENTITY_LEN + 1]);
+
 /* Constant-time check of an "Authorization: Bearer TOKEN" header value. */
 bool admin_token_check(const char *token, const char *authorization);

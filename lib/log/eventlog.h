@@ -283,3 +283,16 @@ const char *eventlog_var_name(enum eventlog_var v);
 
 int eventlog_facts_extract(const struct eventlog *log, struct eventlog_facts *ret);
 void eventlog_facts_done(struct eventlog_facts *f); /* frees the strings; accepts zeroed */
+
+/*
+ * An operator's one-line description of an event (eventlog-describe.c): its
+ * kind in the words of what measured it, the digest of bank, and for EFI
+ * images the device path's file path, for GRUB the command or kernel command
+ * line, for PCR 9 the file GRUB read. Text from the event data is the log's
+ * word only (untrusted, bounded, non-ASCII shown as '?'). *ret malloc'ed.
+ */
+#define EVENTLOG_DESCRIBE_TEXT 512
+int eventlog_event_describe(const struct eventlog_event *ev, TPM2_ALG_ID bank, char **ret);
+
+/* The file path of a UEFI_IMAGE_LOAD_EVENT's device path ("\EFI\debian\shimx64.efi"). */
+bool eventlog_image_path(const struct eventlog_event *ev, char *out, size_t size);

@@ -57,14 +57,15 @@ TPM2_ALG_ID policy_boot_bank(const struct policy_boot *p)
 }
 
 /* The PCRs a rule reads besides its own keys (pcrs, event_digests, firmware_pcrs). */
-#define PCR_BIT(n)      (1u << (n))
-#define SEPARATOR_PCRS  0x000000FFu /* the "separators" rule: PCRs 0-7 */
+#define PCR_BIT(n)     (1u << (n))
+#define SEPARATOR_PCRS 0x000000FFu /* the "separators" rule: PCRs 0-7 */
 static const struct {
     const char *rule;
     uint32_t pcrs;
 } rule_pcrs[] = {
-    {"secure_boot", PCR_BIT(7)}, {"pk", PCR_BIT(7)},        {"kek", PCR_BIT(7)},
-    {"db", PCR_BIT(7)},          {"dbx", PCR_BIT(7)},       {"boot_apps", PCR_BIT(4)},
+    {"secure_boot", PCR_BIT(7)}, {"pk", PCR_BIT(7)},
+    {"kek", PCR_BIT(7)},         {"db", PCR_BIT(7)},
+    {"dbx", PCR_BIT(7)},         {"boot_apps", PCR_BIT(4)},
     {"cmdlines", PCR_BIT(8)},    {"separators", SEPARATOR_PCRS},
 };
 
@@ -279,17 +280,19 @@ static void fmt_digest(char *buf, size_t n, TPM2_ALG_ID alg, const uint8_t *d, s
 
 /* Check one digest against an allowlist; adds a violation when it is not listed. */
 static int check_digest(const struct policy_boot *p, json_t *list, const char *check,
-                        const char *subject, const struct eventlog_digest *d,
+                        const char *subject, long event, const struct eventlog_digest *d,
                         struct policy_result *res)
 {
     res->checked++;
     if (!d)
-        return policy_result_add(res, check, subject, NULL, "no digest in the policy's bank");
+        return policy_result_add_event(res, event, check, subject, NULL,
+                                       "no digest in the policy's bank");
     char full[16 + 2 * EVENTLOG_MAX_DIGEST];
     fmt_digest(full, sizeof(full), p->bank, d->bytes, d->size);
     if (in_list(list, strchr(full, ':') + 1))
         return 0;
-    return policy_result_add(res, check, subject, full, "digest not allowed by the policy");
+    return policy_result_add_event(res, event, check, subject, full,
+                                   "digest not allowed by the policy");
 }
 
 /* One evaluation: the policy, what it reads, and where violations go. */
@@ -405,7 +408,8 @@ static int eval_variable(const struct eval *e, enum eventlog_var var, const char
                                  "variable not measured (or its event data is not bound)");
     }
     const struct eventlog_event *ev = &e->log->events[index];
-    return check_digest(e->p, list, rule, name, eventlog_event_digest(ev, e->p->bank), e->res);
+    return check_digest(e->p, list, rule, name, index, eventlog_event_digest(ev, e->p->bank),
+                        e->res);
 }
 
 /*
@@ -423,6 +427,13 @@ static bool pcr4_event_exempt(const struct eventlog_event *ev)
            eventlog_event_data_bound(ev) == EVENTLOG_BOUND;
 }
 
+bool policy_boot_app_event(const struct eventlog_event *ev)
+{
+    bool app = ev->type == EV_EFI_BOOT_SERVICES_APPLICATION;
+    return ev->type != EV_NO_ACTION && (ev->pcr == 4 || app) &&
+           !(ev->pcr == 4 && !app && pcr4_event_exempt(ev));
+}
+
 static int eval_apps(const struct eval *e)
 {
     json_t *list = json_object_get(e->p->doc, "boot_apps");
@@ -435,13 +446,11 @@ static int eval_apps(const struct eval *e)
         return k;
     for (size_t i = 0; i < e->log->n_events; i++) {
         const struct eventlog_event *ev = &e->log->events[i];
-        bool app = ev->type == EV_EFI_BOOT_SERVICES_APPLICATION;
-        if (ev->type == EV_NO_ACTION || (ev->pcr != 4 && !app) ||
-            (ev->pcr == 4 && !app && pcr4_event_exempt(ev)))
+        if (!policy_boot_app_event(ev))
             continue;
         snprintf(subject, sizeof(subject), "event %zu (PCR %u)", i, ev->pcr);
-        k = check_digest(e->p, list, "boot_app", subject, eventlog_event_digest(ev, e->p->bank),
-                         e->res);
+        k = check_digest(e->p, list, "boot_app", subject, (long)i,
+                         eventlog_event_digest(ev, e->p->bank), e->res);
         if (k < 0)
             return k;
     }
@@ -481,8 +490,8 @@ static int eval_cmdlines(const struct eval *e)
             continue;
         char subject[48];
         snprintf(subject, sizeof(subject), "event %zu", f->cmdline_events[i]);
-        k = policy_result_add(e->res, "cmdline", subject, NULL,
-                              "kernel command line not allowed by the policy");
+        k = policy_result_add_event(e->res, (long)f->cmdline_events[i], "cmdline", subject, NULL,
+                                    "kernel command line not allowed by the policy");
         if (k < 0)
             return k;
     }
@@ -504,8 +513,8 @@ static int eval_event_digests_pcr(const struct eval *e, unsigned pcr, json_t *li
             continue;
         seen++;
         snprintf(subject, sizeof(subject), "event %zu (PCR %u)", i, pcr);
-        k = check_digest(e->p, list, "event_digest", subject, eventlog_event_digest(ev, e->p->bank),
-                         e->res);
+        k = check_digest(e->p, list, "event_digest", subject, (long)i,
+                         eventlog_event_digest(ev, e->p->bank), e->res);
         if (k < 0)
             return k;
     }
@@ -590,8 +599,8 @@ int policy_boot_evaluate(const struct policy_boot *p, const struct eventlog *log
     const struct eval e = {p, log, replay, facts, quoted_pcrs, res};
     int k;
     if ((k = eval_pcrs(&e)) < 0 || (k = eval_firmware_pcrs(&e)) < 0 ||
-        (k = eval_secure_boot(&e)) < 0 ||
-        (k = eval_separators(&e)) < 0 || (k = eval_variable(&e, EVENTLOG_VAR_PK, "pk")) < 0 ||
+        (k = eval_secure_boot(&e)) < 0 || (k = eval_separators(&e)) < 0 ||
+        (k = eval_variable(&e, EVENTLOG_VAR_PK, "pk")) < 0 ||
         (k = eval_variable(&e, EVENTLOG_VAR_KEK, "kek")) < 0 ||
         (k = eval_variable(&e, EVENTLOG_VAR_DB, "db")) < 0 ||
         (k = eval_variable(&e, EVENTLOG_VAR_DBX, "dbx")) < 0 || (k = eval_apps(&e)) < 0 ||

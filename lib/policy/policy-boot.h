@@ -7,6 +7,7 @@
  * and a policy with no rule at all is refused at parse time (-EINVAL), never
  * treated as "accept all".
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,14 @@ uint32_t policy_boot_firmware_pcrs(const struct policy_boot *p);
  */
 uint32_t policy_boot_pcrs(const struct policy_boot *p);
 TPM2_ALG_ID policy_boot_bank(const struct policy_boot *p);
+
+/*
+ * Whether the "boot_apps" rule judges this event by its digest: every event
+ * of PCR 4 except a bound separator or action text, and every
+ * EV_EFI_BOOT_SERVICES_APPLICATION wherever measured. Capture lists exactly
+ * these digests.
+ */
+bool policy_boot_app_event(const struct eventlog_event *ev);
 
 /*
  * Evaluate against a parsed log, its replay (already compared with the quote

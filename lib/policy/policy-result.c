@@ -8,6 +8,12 @@
 int policy_result_add(struct policy_result *r, const char *check, const char *subject,
                       const char *digest, const char *reason)
 {
+    return policy_result_add_event(r, -1, check, subject, digest, reason);
+}
+
+int policy_result_add_event(struct policy_result *r, long event, const char *check,
+                            const char *subject, const char *digest, const char *reason)
+{
     if (r->n == POLICY_MAX_VIOLATIONS) {
         r->dropped++;
         return 0;
@@ -25,6 +31,7 @@ int policy_result_add(struct policy_result *r, const char *check, const char *su
         memset(v, 0, sizeof(*v));
         return -ENOMEM;
     }
+    v->event = event;
     r->n++;
     return 0;
 }

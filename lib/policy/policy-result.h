@@ -9,7 +9,8 @@
 
 #define POLICY_MAX_VIOLATIONS 100
 
-/* Every PCR as "quoted": for an offline check with no quote, bounded only by what the log replays. */
+/* Every PCR as "quoted": for an offline check with no quote, bounded only by what the log replays.
+ */
 #define POLICY_ALL_PCRS 0x00FFFFFFu
 
 struct policy_violation {
@@ -17,6 +18,7 @@ struct policy_violation {
     char *subject; /* PCR "sha256:7", a path, an event index, ... */
     char *digest;  /* the offending digest as "alg:hex", or NULL */
     char *reason;  /* human-readable */
+    long event;    /* the event log index the violation is about, -1 when none */
 };
 
 struct policy_result {
@@ -35,5 +37,8 @@ static inline int policy_result_ok(const struct policy_result *r)
 /* Append one violation (copies the strings; digest may be NULL). -ENOMEM. */
 int policy_result_add(struct policy_result *r, const char *check, const char *subject,
                       const char *digest, const char *reason);
+/* The same, naming the event (index in the log) the violation is about. */
+int policy_result_add_event(struct policy_result *r, long event, const char *check,
+                            const char *subject, const char *digest, const char *reason);
 /* Frees the strings and zeroes; accepts a zeroed result. */
 void policy_result_done(struct policy_result *r);

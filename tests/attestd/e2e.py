@@ -394,6 +394,77 @@ def scenario_fail_closed(tmp):
     s.close()
 
 
+def scenario_lifecycle(tmp):
+    """A fleet's lifecycle with attestctl, as an operator's script runs it: enroll, no
+    policy (refused), capture for the group, pass; a new executable (refused), the diff
+    names it, approve with a reason, pass; the history and the audit log show it."""
+    s = Setup(tmp, require_policies=True)
+    a = s.a
+    s.m.measure("/usr/bin/bench", b"bench")
+    rc = a.run("attest")
+    refused(a, rc, "no policy yet", check_name="no-policy")
+    token = os.path.join(tmp, "admin-token")
+    with open(token, "w") as f:
+        f.write(s.v.token + "\n")
+    os.chmod(token, 0o600)
+
+    def ctl(*args, stdin=None):
+        p = subprocess.run([attestlib.corpora.attestctl(), "--server", s.v.url, "--token", token,
+                            *args], input=stdin, capture_output=True, text=True, timeout=60)
+        return p.returncode, p.stdout + p.stderr
+
+    rc, out = ctl("machines", "group", a.machine_id, "runners")
+    check(rc == 0, f"attestctl machines group ({rc} {out})")
+    rc, out = ctl("policy", "capture", a.machine_id, "--group", "runners", "--dry-run")
+    check(rc == 0 and json.loads(out).get("boot_apps"), f"capture --dry-run prints the policy ({rc})")
+    for kind in ["boot", "ima"]:
+        rc, out = ctl("policy", "capture", a.machine_id, "--group", "runners", "--kind", kind,
+                      "--reason", "golden runner")
+        check(rc == 0 and "version 1" in out, f"capture the {kind} policy ({rc} {out})")
+    check(a.run("attest") == 0, "captured policies: pass")
+    rc, out = ctl("machines", "diff", a.machine_id)
+    check(rc == 0 and "no drift" in out, f"machines diff: no drift, exit 0 ({rc} {out})")
+
+    s.m.measure("/usr/bin/new-tool", b"new tool")
+    rc = a.run("attest")
+    refused(a, rc, "an executable the policy lacks", check_name="policy-ima")
+    want = f"IMA /usr/bin/new-tool sha256:{hashlib.sha256(b'new tool').hexdigest()}"
+    rc, out = ctl("machines", "diff", a.machine_id)
+    check(rc == 1 and want in out, f"machines diff names the entry, exit 1 ({rc} {out})")
+    rc, out = ctl("machines", "diff", a.machine_id, "--json")
+    items = json.loads(out).get("ima", {}).get("items", []) if rc == 1 else []
+    check([i.get("description") for i in items] == [want], f"--json for scripts ({items})")
+    rc, out = ctl("policy", "approve", a.machine_id, "--group", "runners", "--kind", "ima")
+    check(rc == 2 and "--reason" in out, f"approve without --reason: usage ({rc})")
+    rc, out = ctl("policy", "approve", a.machine_id, "--group", "runners", "--kind", "ima",
+                  "--reason", "new tool", stdin="n\n")
+    check(rc == 1 and want in out and "not approved" in out,
+          f"approve shows the diff again and asks; 'n' keeps the policy ({rc} {out})")
+    rc, out = ctl("policy", "approve", a.machine_id, "--group", "runners", "--kind", "ima",
+                  "--reason", "new tool from the release", "--yes")
+    check(rc == 0 and "version 2" in out, f"approve --yes: version 2 ({rc} {out})")
+    check(a.run("attest") == 0, "after approve: pass")
+    rc, out = ctl("machines", "show", a.machine_id)
+    newest = out.split("FAILED CHECKS")[-1].strip().splitlines()[0] if rc == 0 else ""
+    check("affirming" in newest and newest.split()[4] == "group/runners@2",
+          f"machines show: the last verdict names the policy version ({rc} {out})")
+    rc, out = ctl("policy", "history", "group", "runners", "--kind", "ima")
+    check(rc == 0 and "new tool from the release" in out and "capture" in out,
+          f"history shows the versions with their reasons ({rc} {out})")
+    rc, out = ctl("policy", "show", "group", "runners", "--kind", "ima", "--version", "1")
+    check(rc == 0 and "/usr/bin/new-tool" not in out and "/usr/bin/bench" in out,
+          f"show --version 1: the captured policy ({rc})")
+    rc, out = ctl("policy", "rollback", "group", "runners", "--kind", "ima", "--version", "1",
+                  "--reason", "tool withdrawn")
+    check(rc == 0 and "version 3" in out, f"rollback: version 3 ({rc} {out})")
+    rc = a.run("attest")
+    refused(a, rc, "rolled back: the tool fails again", check_name="policy-ima")
+    rc, out = ctl("audit", "--limit", "50")
+    check(rc == 0 and "policy-approve" in out and "policy-rollback" in out
+          and "machine-group" in out, f"attestctl audit lists the actions ({rc} {out})")
+    s.close()
+
+
 # ------------------------------------------------------------------ 7. man in the middle
 
 def scenario_mitm(tmp):

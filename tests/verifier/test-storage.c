@@ -46,6 +46,23 @@ static int teardown(void **state)
     return 0;
 }
 
+/* A plain policy set (no compare-and-set), as the PUT of the admin API does. */
+static int set_policy(struct storage *s, const char *scope, const char *name, const char *kind,
+                      const char *body)
+{
+    const struct policy_change c = {.scope = scope,
+                                    .name = name,
+                                    .kind = kind,
+                                    .body = body,
+                                    .action = "set",
+                                    .author = "admin-test",
+                                    .reason = "",
+                                    .diff = "{}",
+                                    .at = 1,
+                                    .base_version = -1};
+    return s->ops->set_policy(s, &c, NULL);
+}
+
 static struct machine machine(const char *id, const char *ek, const char *ak)
 {
     static uint8_t pub[] = {1, 2, 3};
@@ -60,6 +77,12 @@ static struct machine machine(const char *id, const char *ek, const char *ak)
 
 #define M1 "11111111111111111111111111111111"
 #define M2 "22222222222222222222222222222222"
+
+static int count_audit_rows(const struct audit_entry *e, void *userdata)
+{
+    (*(int *)userdata)++;
+    return 0;
+}
 
 static void test_machines(void **state)
 {
@@ -88,29 +111,39 @@ static void test_machines(void **state)
     machine_done(&got);
     assert_int_equal(ops->get_machine_by_ak(f->s, "ak1", &got), -ENOENT);
 
-    assert_int_equal(ops->set_machine_status(f->s, M1, "revoked"), 0);
+    assert_int_equal(ops->set_machine_status(f->s, M1, "revoked", NULL), 0);
     assert_int_equal(ops->get_machine(f->s, M1, &got), 0);
     assert_string_equal(got.status, "revoked");
     machine_done(&got);
-    assert_int_equal(ops->set_machine_status(f->s, M2, "revoked"), -ENOENT);
+    assert_int_equal(ops->set_machine_status(f->s, M2, "revoked", NULL), -ENOENT);
+    /* the audit row comes with the change, and only with a change */
+    const struct audit_entry audit = {.at = 5, .actor = "admin-x", .action = "machine-revoke",
+                                      .target = M1, .reason = "r", .detail = ""};
+    int rows = 0;
+    assert_int_equal(ops->set_machine_status(f->s, M2, "revoked", &audit), -ENOENT);
+    assert_int_equal(ops->list_audit(f->s, 0, 10, count_audit_rows, &rows), 0);
+    assert_int_equal(rows, 0);
+    assert_int_equal(ops->set_machine_status(f->s, M1, "revoked", &audit), 0);
+    assert_int_equal(ops->list_audit(f->s, 0, 10, count_audit_rows, &rows), 0);
+    assert_int_equal(rows, 1);
 
     /* Policies: the machine's own wins over its group's. */
-    assert_int_equal(ops->set_machine_group(f->s, M1, "rack"), 0);
+    assert_int_equal(ops->set_machine_group(f->s, M1, "rack", NULL), 0);
     assert_int_equal(ops->get_machine(f->s, M1, &got), 0);
     char *p = NULL;
-    assert_int_equal(ops->get_policy(f->s, &got, "ima", &p), -ENOENT);
-    assert_int_equal(ops->set_policy(f->s, "group", "rack", "ima", "{\"g\":1}"), 0);
-    assert_int_equal(ops->get_policy(f->s, &got, "ima", &p), 0);
+    assert_int_equal(ops->get_policy(f->s, &got, "ima", &p, NULL), -ENOENT);
+    assert_int_equal(set_policy(f->s, "group", "rack", "ima", "{\"g\":1}"), 0);
+    assert_int_equal(ops->get_policy(f->s, &got, "ima", &p, NULL), 0);
     assert_string_equal(p, "{\"g\":1}");
     free(p);
-    assert_int_equal(ops->set_policy(f->s, "machine", M1, "ima", "{\"m\":1}"), 0);
-    assert_int_equal(ops->get_policy(f->s, &got, "ima", &p), 0);
+    assert_int_equal(set_policy(f->s, "machine", M1, "ima", "{\"m\":1}"), 0);
+    assert_int_equal(ops->get_policy(f->s, &got, "ima", &p, NULL), 0);
     assert_string_equal(p, "{\"m\":1}");
     free(p);
     machine_done(&got);
 
     /* Reset: the machine id may enroll with another EK. */
-    assert_int_equal(ops->reset_machine(f->s, M1), 0);
+    assert_int_equal(ops->reset_machine(f->s, M1, NULL), 0);
     m = machine(M1, "ek2", "ak2");
     assert_int_equal(ops->enroll_machine(f->s, &m), 0);
 }
@@ -180,7 +213,10 @@ static void test_pending_cap(void **state)
         assert_int_equal(f->s->ops->consume_nonce(f->s, nonce, far), 0);
     }
     static uint8_t pub[] = {1};
-    struct enrollment en = {.ak_public = pub, .ak_public_len = 1, .ek_public = pub, .ek_public_len = 1,
+    struct enrollment en = {.ak_public = pub,
+                            .ak_public_len = 1,
+                            .ek_public = pub,
+                            .ek_public_len = 1,
                             .expires_at = far};
     snprintf(en.ek_digest, sizeof(en.ek_digest), "ek");
     for (int i = 0; i < 3; i++) {
@@ -328,15 +364,15 @@ static void test_record_only_admitted_machine(void **state)
     assert_int_equal(ops->record_attestation(f->s, &a), -ESTALE); /* no identity given */
     assert_int_equal(count_attestations(f->s, M1), 0);
 
-    assert_int_equal(ops->set_machine_status(f->s, M1, "revoked"), 0);
+    assert_int_equal(ops->set_machine_status(f->s, M1, "revoked", NULL), 0);
     a = passing(M1, "ek1", "ak1");
     assert_int_equal(ops->record_attestation(f->s, &a), -ESTALE); /* revoked meanwhile */
     assert_int_equal(ops->get_machine(f->s, M1, &got), 0);
     assert_string_equal(got.last_status, "");
     machine_done(&got);
 
-    assert_int_equal(ops->set_machine_status(f->s, M1, "enrolled"), 0);
-    assert_int_equal(ops->reset_machine(f->s, M1), 0);
+    assert_int_equal(ops->set_machine_status(f->s, M1, "enrolled", NULL), 0);
+    assert_int_equal(ops->reset_machine(f->s, M1, NULL), 0);
     /* Re-enrolled on other hardware: the old hardware's pass must not land. */
     m = machine(M1, "ek2", "ak2");
     assert_int_equal(ops->enroll_machine(f->s, &m), 0);
@@ -358,8 +394,13 @@ static void test_evidence(void **state)
     struct evidence e;
     assert_int_equal(ops->get_evidence(f->s, M1, &e), -ENOENT);
     uint8_t quote[] = {1, 2}, sig[] = {3}, log[] = {4, 5, 6};
-    struct evidence sent = {.quote = quote, .quote_len = 2, .signature = sig, .signature_len = 1,
-                            .event_log = log, .event_log_len = 3, .ima_from = 7,
+    struct evidence sent = {.quote = quote,
+                            .quote_len = 2,
+                            .signature = sig,
+                            .signature_len = 1,
+                            .event_log = log,
+                            .event_log_len = 3,
+                            .ima_from = 7,
                             .pcrs = (char *)"{\"0x000b\":{}}"};
     struct attestation_record a = passing(M1, "ek1", "ak1");
     a.pass = false;
@@ -376,12 +417,16 @@ static void test_evidence(void **state)
     assert_int_equal(e.ima_from, 7);
     assert_string_equal(e.pcrs, "{\"0x000b\":{}}");
     evidence_done(&e);
-    /* A pass leaves the last failure's evidence in place; a reset removes it. */
+    /* A pass keeps its evidence too, the newest first; a reset removes it. */
     a = passing(M1, "ek1", "ak1");
+    a.at = 43;
+    a.evidence = &sent;
     assert_int_equal(ops->record_attestation(f->s, &a), 0);
     assert_int_equal(ops->get_evidence(f->s, M1, &e), 0);
+    assert_int_equal(e.at, 43);
+    assert_true(e.passed);
     evidence_done(&e);
-    assert_int_equal(ops->reset_machine(f->s, M1), 0);
+    assert_int_equal(ops->reset_machine(f->s, M1, NULL), 0);
     assert_int_equal(ops->get_evidence(f->s, M1, &e), -ENOENT);
 }
 
@@ -440,6 +485,106 @@ static void test_reopen(void **state)
     assert_int_equal(f->s->ops->consume_nonce(f->s, nonce, 99), -EALREADY);
 }
 
+/* Only the last evidence_per_machine attestations keep their evidence (pruned on write). */
+static void test_evidence_retention(void **state)
+{
+    struct fixture *f = *state;
+    storage_close(f->s);
+    struct storage_sqlite_options o = {.path = f->path, .readers = 1, .evidence_per_machine = 2};
+    assert_int_equal(storage_sqlite_open(&o, &f->s), 0);
+    struct machine m = machine(M1, "ek1", "ak1");
+    assert_int_equal(f->s->ops->enroll_machine(f->s, &m), 0);
+    uint8_t quote[] = {1}, sig[] = {2};
+    struct evidence sent = {
+        .quote = quote, .quote_len = 1, .signature = sig, .signature_len = 1, .pcrs = (char *)"{}"};
+    for (int i = 0; i < 5; i++) {
+        struct attestation_record a = passing(M1, "ek1", "ak1");
+        a.at = 100 + i;
+        a.evidence = &sent;
+        assert_int_equal(f->s->ops->record_attestation(f->s, &a), 0);
+    }
+    storage_close(f->s);
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd),
+             "test \"$(sqlite3 '%s' 'SELECT group_concat(at) FROM evidence')\""
+             " = 103,104",
+             f->path);
+    assert_int_equal(system(cmd), 0);
+    o.evidence_per_machine = 0; /* the default */
+    assert_int_equal(storage_sqlite_open(&o, &f->s), 0);
+}
+
+static int count_version(const struct policy_version *v, void *userdata)
+{
+    (*(int *)userdata)++;
+    return 0;
+}
+
+static int count_audit(const struct audit_entry *e, void *userdata)
+{
+    assert_string_equal(e->actor, "admin-x");
+    (*(int *)userdata)++;
+    return 0;
+}
+
+/* Each change is a version; compare-and-set refuses a stale base; each is audited. */
+static void test_policy_versions(void **state)
+{
+    struct fixture *f = *state;
+    const struct storage_ops *ops = f->s->ops;
+    struct policy_change c = {.scope = "group",
+                              .name = "rack",
+                              .kind = "boot",
+                              .body = "{\"secure_boot\":true}",
+                              .action = "capture",
+                              .author = "admin-x",
+                              .reason = "first",
+                              .diff = "{}",
+                              .at = 10,
+                              .base_version = 0};
+    int64_t v = 0;
+    assert_int_equal(ops->set_policy(f->s, &c, &v), 0);
+    assert_int_equal(v, 1);
+    assert_int_equal(ops->set_policy(f->s, &c, &v), -ESTALE); /* base 0 is no longer current */
+    c.base_version = 1;
+    c.body = "{\"secure_boot\":false}";
+    c.action = "approve";
+    assert_int_equal(ops->set_policy(f->s, &c, &v), 0);
+    assert_int_equal(v, 2);
+    assert_int_equal(ops->set_policy(f->s, &c, &v), -ESTALE); /* a concurrent approve */
+    struct policy_version pv;
+    assert_int_equal(ops->get_policy_version(f->s, "group", "rack", "boot", 0, &pv), 0);
+    assert_int_equal(pv.version, 2);
+    assert_string_equal(pv.action, "approve");
+    assert_string_equal(pv.body, "{\"secure_boot\":false}");
+    policy_version_done(&pv);
+    assert_int_equal(ops->get_policy_version(f->s, "group", "rack", "boot", 1, &pv), 0);
+    assert_string_equal(pv.reason, "first");
+    policy_version_done(&pv);
+    assert_int_equal(ops->get_policy_version(f->s, "group", "rack", "boot", 3, &pv), -ENOENT);
+    int n = 0;
+    assert_int_equal(
+        ops->list_policy_versions(f->s, "group", "rack", "boot", 10, count_version, &n), 0);
+    assert_int_equal(n, 2);
+    /* The current policy is the latest version, named with it. */
+    struct machine m = machine(M1, "ek1", "ak1");
+    snprintf(m.group, sizeof(m.group), "rack");
+    char *p = NULL;
+    struct policy_ref ref;
+    assert_int_equal(ops->get_policy(f->s, &m, "boot", &p, &ref), 0);
+    assert_string_equal(p, "{\"secure_boot\":false}");
+    free(p);
+    char text[ST_POLICY_REF_MAX];
+    policy_ref_text(&ref, text);
+    assert_string_equal(text, "group/rack@2");
+    n = 0;
+    assert_int_equal(ops->list_audit(f->s, 0, 100, count_audit, &n), 0);
+    assert_int_equal(n, 2);
+    n = 0;
+    assert_int_equal(ops->list_audit(f->s, 11, 100, count_audit, &n), 0);
+    assert_int_equal(n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -453,6 +598,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_record_only_admitted_machine, setup, teardown),
         cmocka_unit_test_setup_teardown(test_evidence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ima_policy_digest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_evidence_retention, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_policy_versions, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
